@@ -1,0 +1,2 @@
+export { startPostgres, type Postgres, type StartPostgresOptions } from "./postgres";
+export { freeLoopbackPort } from "./ports";

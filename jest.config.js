@@ -1,0 +1,18 @@
+// One jest run for every test: unit tests import TypeScript sources directly (mapped below);
+// end-to-end tests drive the compiled packages, the real engine, ablo-local and PostgreSQL.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/test/tsconfig.json" }] },
+  moduleNameMapper: {
+    "^@ablo/(api|connection|client|provider|harness)$": "<rootDir>/$1/src",
+    "^@ablo/pulumi$": "<rootDir>/sdk/src",
+    "^@ablo/policy-pack$": "<rootDir>/policy-pack/src",
+    "^ablo-local$": "<rootDir>/server/src",
+  },
+  testTimeout: 120_000,
+  // Two cores: the end-to-end suites each start PostgreSQL, a server and the engine.
+  maxWorkers: 2,
+};
