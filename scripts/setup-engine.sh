@@ -59,10 +59,15 @@ build() { # name, package: shows a live count of compiled packages as progress
   total="$(go list -deps "$2" 2>/dev/null | wc -l)"
   go build -v -trimpath -ldflags "$ldflags" -o "$tmp/$1" "$2" 2>"$tmp/$1.log" &
   local pid=$!
+  local tick=0
   while kill -0 "$pid" 2>/dev/null; do
     done="$(grep -cv '^#' "$tmp/$1.log" 2>/dev/null || true)"
-    printf '\r[engine] %s: %s/%s packages, %ss ' "$1" "$done" "$total" "$((SECONDS - start))" >&2
-    sleep 2
+    if [ -t 2 ]; then # a live counter on a terminal, a line every 30 s in CI logs
+      printf '\r[engine] %s: %s/%s packages compiled, %ss ' "$1" "$done" "$total" "$((SECONDS - start))" >&2
+    elif [ $((tick % 15)) -eq 0 ]; then
+      printf '[engine] %s: %s/%s packages compiled, %ss\n' "$1" "$done" "$total" "$((SECONDS - start))" >&2
+    fi
+    tick=$((tick + 1)); sleep 2
   done
   if ! wait "$pid"; then
     echo >&2; fail "build $1" "$(grep -v '^[a-z0-9./_-]*$' "$tmp/$1.log" | tail -5)"
