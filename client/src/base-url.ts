@@ -1,0 +1,69 @@
+import { isIPv4, isIPv6 } from "node:net";
+import { API_BASE_URL } from "@ablo/api";
+import { AbloConfigurationError } from "./errors";
+
+export interface BaseUrl {
+  /** Origin plus path prefix, without a trailing slash: requests append `/v1/...`. */
+  readonly href: string;
+  readonly protocol: "http:" | "https:";
+  /** TLS, or plaintext to this machine only: credentials may be sent. */
+  readonly secure: boolean;
+}
+
+/**
+ * Validates the base URL once, at construction. Messages never echo the URL: it is user input
+ * and could embed credentials.
+ */
+export function parseBaseUrl(raw: string | undefined): BaseUrl {
+  const text = raw ?? API_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw configError("baseUrl is not an absolute URL");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw configError("baseUrl must use https:// (or http:// to a loopback host)");
+  // axios would turn userinfo into a Basic Authorization header: never wanted here.
+  if (url.username || url.password) throw configError("baseUrl must not contain a user name or password");
+  if (url.search || url.hash) throw configError("baseUrl must not have a query string or fragment");
+  const protocol = url.protocol;
+  return {
+    href: `${url.origin}${url.pathname.replace(/\/+$/, "")}`,
+    protocol,
+    secure: protocol === "https:" || isLoopbackHost(url.hostname),
+  };
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped 127/8) and `localhost`, as WHATWG URL normalises them. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  if (host === "localhost") return true;
+  if (isIPv4(host)) return host.startsWith("127.");
+  if (!isIPv6(host) || host.includes("%")) return false;
+  const groups = expandIPv6(host);
+  if (!groups) return false;
+  const isZero = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  if (isZero(0, 7) && groups[7] === 1) return true; // ::1
+  // ::ffff:127.x.y.z — WHATWG URL writes it as ::ffff:7fxx:xxxx.
+  return isZero(0, 5) && groups[5] === 0xffff && (groups[6]! >> 8) === 127;
+}
+
+function expandIPv6(host: string): number[] | undefined {
+  let text = host;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4?.[1]) {
+    const [a, b, c, d] = v4[1].split(".").map(Number) as [number, number, number, number];
+    text = `${text.slice(0, -v4[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split("::") as [string, string | undefined];
+  const parse = (s: string) => (s ? s.split(":").map((g) => parseInt(g, 16)) : []);
+  const left = parse(head);
+  const right = parse(tail ?? "");
+  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
+  const groups = [...left, ...new Array<number>(fill).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+function configError(message: string): AbloConfigurationError {
+  return new AbloConfigurationError({ message, type: "configuration_error", param: "baseUrl" });
+}

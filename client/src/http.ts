@@ -1,0 +1,300 @@
+import { randomUUID } from "node:crypto";
+import type { Agent as HttpAgent } from "node:http";
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import { ErrorBodySchema } from "@ablo/api";
+import type { BaseUrl } from "./base-url";
+import {
+  AbloAPIError,
+  AbloAuthenticationError,
+  AbloConnectionError,
+  AbloError,
+  type AbloErrorFields,
+  AbloIdempotencyError,
+  AbloInsecureTransportError,
+  AbloInvalidRequestError,
+  AbloNotFoundError,
+  AbloPermissionError,
+  AbloRateLimitError,
+  AbloTimeoutError,
+} from "./errors";
+import { redact, secretsOf } from "./redact";
+import { isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry";
+
+/** Receives one line per attempt, response and retry: method, path, status, request id, attempt. */
+export interface AbloLogger {
+  debug(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface TransportOptions {
+  apiKey: string;
+  baseUrl: BaseUrl;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  agent: HttpAgent;
+  logger?: AbloLogger | undefined;
+  userAgent: string;
+  /** Injected by tests; defaults to setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RequestSpec {
+  method: "GET" | "POST" | "DELETE";
+  /** Path below the base URL, starting with `/v1/`. Ids must already be URI-encoded. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  /** POST only; generated once per logical request when absent. */
+  idempotencyKey?: string | undefined;
+  /** Extra secrets of this request (a connection string) to scrub from any message. */
+  secrets?: ReadonlyArray<string | undefined>;
+  /** The body holds a connection string: the insecure-transport message says so. */
+  sendsConnectionString?: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  requestId: string | undefined;
+  /** Parsed JSON, or undefined with `notJson` set. */
+  body: unknown;
+  notJson: boolean;
+}
+
+/** Largest response body accepted; far above any page of 100 datasources. */
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * One HTTP exchange with retries. Everything that crosses this boundary outward is an AbloError
+ * built from safe fields: axios errors (which carry the request config, headers and body) are
+ * read here and dropped.
+ */
+export class Transport {
+  // #private: util.inspect and JSON.stringify never see the key held in the options.
+  readonly #options: TransportOptions;
+  private readonly http: AxiosInstance;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.http = axios.create({
+      adapter: "http",
+      httpAgent: options.agent,
+      httpsAgent: options.agent,
+      // Env proxies would route around the agent; an https→http redirect would resend the key in clear.
+      proxy: false,
+      maxRedirects: 0,
+      maxContentLength: MAX_RESPONSE_BYTES,
+      maxBodyLength: MAX_RESPONSE_BYTES,
+      // Statuses are classified below; the body is parsed below so parse errors stay ours.
+      validateStatus: () => true,
+      responseType: "text",
+      transformResponse: [(data: unknown) => data],
+      transformRequest: [(data: unknown) => data],
+    });
+  }
+
+  async request(spec: RequestSpec): Promise<ApiResponse> {
+    const { baseUrl } = this.#options;
+    if (!baseUrl.secure) {
+      const what = spec.sendsConnectionString ? "a connection string" : "the API key";
+      throw new AbloInsecureTransportError({
+        type: "insecure_transport_error",
+        code: "insecure_transport",
+        param: "baseUrl",
+        message: `Refusing to send ${what} over plaintext http:// to a non-loopback host; use an https:// baseUrl (http:// is allowed for 127.0.0.0/8, ::1 and localhost only).`,
+      });
+    }
+    const secrets = secretsOf([this.#options.apiKey, ...(spec.secrets ?? [])]);
+    // One key per logical POST, reused by every retry so the server can replay instead of redo.
+    const idempotencyKey = spec.method === "POST" ? (spec.idempotencyKey ?? randomUUID()) : undefined;
+    const { retry } = this.#options;
+
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      this.log("ablo request", { method: spec.method, path: spec.path, attempt });
+      let error: AbloError;
+      let retryAfterMs: number | undefined;
+      let retryable: boolean;
+      try {
+        const res = await this.once(spec, idempotencyKey);
+        const requestId = headerOf(res, "request-id");
+        this.log("ablo response", { method: spec.method, path: spec.path, status: res.status, requestId, attempt, durationMs: Date.now() - started });
+        const { body, notJson } = parseJson(res.data);
+        if (res.status >= 200 && res.status < 300) return { status: res.status, requestId, body, notJson };
+        retryAfterMs = parseRetryAfter(headerOf(res, "retry-after"));
+        error = errorFromResponse(res.status, body, requestId, retryAfterMs, spec, secrets);
+        retryable = isRetryableStatus(res.status);
+      } catch (thrown) {
+        error = this.errorFromThrown(thrown, spec, secrets);
+        retryable = error instanceof AbloTimeoutError || (error instanceof AbloConnectionError && isRetryableNetworkCode(error.code));
+        this.log("ablo request failed", { method: spec.method, path: spec.path, code: error.code, attempt, durationMs: Date.now() - started });
+      }
+      if (!retryable || attempt > retry.maxRetries) throw error;
+      const delayMs = retryDelayMs(retry, attempt, retryAfterMs);
+      this.log("ablo retry", { method: spec.method, path: spec.path, attempt, status: error.statusCode, code: error.code, requestId: error.requestId, delayMs });
+      await this.sleep(delayMs);
+    }
+  }
+
+  private async once(spec: RequestSpec, idempotencyKey: string | undefined): Promise<AxiosResponse<unknown>> {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.#options.apiKey}`,
+      Accept: "application/json",
+      "User-Agent": this.#options.userAgent,
+    };
+    if (spec.body !== undefined) headers["Content-Type"] = "application/json";
+    if (idempotencyKey !== undefined) headers["Idempotency-Key"] = idempotencyKey;
+    // A total deadline per attempt: axios' own `timeout` only bounds socket idleness.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DeadlineExceeded()), this.#options.timeoutMs);
+    try {
+      return await this.http.request({
+        method: spec.method,
+        url: this.#options.baseUrl.href + spec.path + queryString(spec.query),
+        headers,
+        data: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal: controller.signal,
+      });
+    } catch (thrown) {
+      if (controller.signal.aborted) throw new DeadlineExceeded();
+      throw thrown;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reads only the errno-style code of whatever was thrown; the thrown object itself is dropped. */
+  private errorFromThrown(thrown: unknown, spec: RequestSpec, secrets: readonly string[]): AbloError {
+    const where = `${spec.method} ${spec.path}`;
+    if (thrown instanceof AbloError) return thrown;
+    if (thrown instanceof DeadlineExceeded) {
+      return new AbloTimeoutError({ type: "timeout_error", code: "request_timeout", message: `${where} timed out after ${this.#options.timeoutMs} ms` });
+    }
+    const code = safeCode(thrown);
+    const message = thrown instanceof Error ? redact(thrown.message, secrets) : "unknown error";
+    if (code === "ERR_BAD_RESPONSE") {
+      if (/maxContentLength/.test(message)) {
+        return new AbloAPIError({ type: "api_error", code: "response_too_large", message: `${where}: response larger than ${MAX_RESPONSE_BYTES} bytes` });
+      }
+      return new AbloConnectionError({ type: "connection_error", code: "response_aborted", message: `${where}: connection lost while reading the response` });
+    }
+    return new AbloConnectionError({ type: "connection_error", code, message: `${where}: connection error${code ? ` (${code})` : ""}: ${message}` });
+  }
+
+  private log(message: string, fields: Record<string, unknown>): void {
+    try {
+      this.#options.logger?.debug(message, fields);
+    } catch {
+      // A broken logger must not break requests.
+    }
+  }
+}
+
+class DeadlineExceeded extends Error {}
+
+function queryString(query: RequestSpec["query"]): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+function headerOf(res: AxiosResponse<unknown>, name: string): string | undefined {
+  const value: unknown = res.headers[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** JSON.parse messages quote the input: never surface them. */
+function parseJson(data: unknown): { body: unknown; notJson: boolean } {
+  if (typeof data !== "string") return { body: undefined, notJson: true };
+  try {
+    return { body: JSON.parse(data), notJson: false };
+  } catch {
+    return { body: undefined, notJson: true };
+  }
+}
+
+function safeCode(thrown: unknown): string | undefined {
+  const code = (thrown as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : undefined;
+}
+
+type ErrorClass = new (fields: AbloErrorFields) => AbloError;
+
+const CLASS_BY_STATUS: Record<number, ErrorClass> = {
+  400: AbloInvalidRequestError,
+  401: AbloAuthenticationError,
+  403: AbloPermissionError,
+  404: AbloNotFoundError,
+  409: AbloIdempotencyError,
+  429: AbloRateLimitError,
+};
+
+const CLASS_BY_TYPE: Record<string, ErrorClass> = {
+  invalid_request_error: AbloInvalidRequestError,
+  authentication_error: AbloAuthenticationError,
+  permission_error: AbloPermissionError,
+  idempotency_error: AbloIdempotencyError,
+  rate_limit_error: AbloRateLimitError,
+};
+
+const TYPE_BY_STATUS: Record<number, AbloErrorFields["type"]> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "invalid_request_error",
+  409: "idempotency_error",
+  429: "rate_limit_error",
+};
+
+/** Status picks the class (the contract ties them); the body fills in code, param and message. */
+export function errorFromResponse(
+  status: number,
+  body: unknown,
+  requestId: string | undefined,
+  retryAfterMs: number | undefined,
+  spec: Pick<RequestSpec, "method" | "path">,
+  secrets: readonly string[],
+): AbloError {
+  const detail = errorDetail(body);
+  const Class: ErrorClass =
+    status >= 500 ? AbloAPIError : (CLASS_BY_STATUS[status] ?? (detail.type ? CLASS_BY_TYPE[detail.type] : undefined) ?? AbloAPIError);
+  const type = status >= 500 ? "api_error" : (TYPE_BY_STATUS[status] ?? asKnownType(detail.type) ?? "api_error");
+  const fallback = status >= 300 && status < 400 ? `unexpected redirect (HTTP ${status}); redirects are not followed` : `HTTP ${status}`;
+  const fields: AbloErrorFields & { retryAfterMs?: number | undefined } = {
+    type,
+    code: detail.code ?? (status === 404 ? "resource_missing" : undefined),
+    param: detail.param,
+    statusCode: status,
+    requestId: requestId ?? detail.requestId,
+    message: redact(detail.message ?? `${fallback} from ${spec.method} ${spec.path}`, secrets),
+    retryAfterMs,
+  };
+  return new Class(fields);
+}
+
+interface ErrorDetail {
+  type?: string | undefined;
+  code?: string | undefined;
+  message?: string | undefined;
+  param?: string | undefined;
+  requestId?: string | undefined;
+}
+
+/** The contract's error body when it parses; otherwise whatever string fields a looser body offers. */
+function errorDetail(body: unknown): ErrorDetail {
+  const parsed = ErrorBodySchema.safeParse(body);
+  if (parsed.success) {
+    const e = parsed.data.error;
+    return { type: e.type, code: e.code, message: e.message, param: e.param, requestId: e.request_id };
+  }
+  const loose = (body as { error?: Record<string, unknown> } | null | undefined)?.error;
+  if (!loose || typeof loose !== "object") return {};
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return { type: str(loose.type), code: str(loose.code), message: str(loose.message), param: str(loose.param), requestId: str(loose.request_id) };
+}
+
+function asKnownType(type: string | undefined): AbloErrorFields["type"] | undefined {
+  return type !== undefined && type in CLASS_BY_TYPE ? (type as AbloErrorFields["type"]) : undefined;
+}
