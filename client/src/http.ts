@@ -262,12 +262,14 @@ export function errorFromResponse(
     status >= 500 ? AbloAPIError : (CLASS_BY_STATUS[status] ?? (detail.type ? CLASS_BY_TYPE[detail.type] : undefined) ?? AbloAPIError);
   const type = status >= 500 ? "api_error" : (TYPE_BY_STATUS[status] ?? asKnownType(detail.type) ?? "api_error");
   const fallback = status >= 300 && status < 400 ? `unexpected redirect (HTTP ${status}); redirects are not followed` : `HTTP ${status}`;
+  // Everything the server said is scrubbed, not just the message: it is text we did not write.
+  const scrub = (text: string | undefined) => (text === undefined ? undefined : redact(text, secrets));
   const fields: AbloErrorFields & { retryAfterMs?: number | undefined } = {
     type,
-    code: detail.code ?? (status === 404 ? "resource_missing" : undefined),
-    param: detail.param,
+    code: scrub(detail.code) ?? (status === 404 ? "resource_missing" : undefined),
+    param: scrub(detail.param),
     statusCode: status,
-    requestId: requestId ?? detail.requestId,
+    requestId: scrub(requestId ?? detail.requestId),
     message: redact(detail.message ?? `${fallback} from ${spec.method} ${spec.path}`, secrets),
     retryAfterMs,
   };

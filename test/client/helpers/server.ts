@@ -64,14 +64,18 @@ export class TestServer {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    void ts.url; // remember the port: tests reuse it after close() to get ECONNREFUSED
     return ts;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.port ??= (this.server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${this.port}`;
   }
+  private port: number | undefined;
 
   async close(): Promise<void> {
+    if (!this.server.listening) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

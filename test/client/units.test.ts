@@ -1,0 +1,56 @@
+// Pure helpers, imported from their modules (not part of the public API).
+import { redact, secretsOf } from "../../client/src/redact";
+import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, retryDelayMs } from "../../client/src/retry";
+
+describe("retry policy", () => {
+  it("retries 429 and 5xx only", () => {
+    expect([200, 400, 401, 403, 404, 409, 418, 429, 500, 502, 503, 504].filter(isRetryableStatus)).toEqual([429, 500, 502, 503, 504]);
+  });
+
+  it("retries transient network codes, not DNS misses", () => {
+    expect(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].every(isRetryableNetworkCode)).toBe(true);
+    expect(isRetryableNetworkCode("ENOTFOUND")).toBe(false);
+    expect(isRetryableNetworkCode(undefined)).toBe(false);
+  });
+
+  it("parses Retry-After seconds and HTTP dates", () => {
+    expect(parseRetryAfter("3")).toBe(3_000);
+    expect(parseRetryAfter(" 0 ")).toBe(0);
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:05 GMT", now)).toBe(5_000);
+    expect(parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("soon")).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+
+  it("backs off exponentially with up to 25% jitter, capped", () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, initialDelayMs: 100, maxDelayMs: 1_000 };
+    expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(policy, n, undefined, () => 0))).toEqual([100, 200, 400, 800, 1_000]);
+    expect(retryDelayMs(policy, 1, undefined, () => 1)).toBe(75);
+  });
+
+  it("prefers Retry-After, capped by maxRetryAfterMs", () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, maxRetryAfterMs: 2_000 };
+    expect(retryDelayMs(policy, 1, 1_500)).toBe(1_500);
+    expect(retryDelayMs(policy, 1, 60_000)).toBe(2_000);
+  });
+});
+
+describe("redact", () => {
+  it("removes known secrets, URI passwords (raw and decoded) and token-shaped strings", () => {
+    const conn = "postgresql://app:p%40ss%2Fw0rd@db.example.com/shop";
+    const secrets = secretsOf(["sk_live_abc123", conn]);
+    expect(secrets).toEqual(expect.arrayContaining(["p%40ss%2Fw0rd", "p@ss/w0rd"]));
+    const out = redact(`key sk_live_abc123 conn ${conn} pw p@ss/w0rd`, secrets);
+    expect(out).not.toMatch(/abc123|p%40ss|p@ss/);
+  });
+
+  it("scrubs credentials it was not told about", () => {
+    const out = redact("postgres://u:hunter2@h/db Bearer cap_test_xyz password=hunter3 pwd: 'hunter4' sk_test_zzz");
+    expect(out).not.toMatch(/hunter|xyz|zzz/);
+  });
+
+  it("leaves ordinary text alone", () => {
+    expect(redact("No such datasource: ds_test_123", [])).toBe("No such datasource: ds_test_123");
+  });
+});
