@@ -117,7 +117,8 @@ export class Transport {
       let retryable: boolean;
       try {
         const res = await this.once(spec, idempotencyKey);
-        const requestId = headerOf(res, "request-id");
+        const rawRequestId = headerOf(res, "request-id");
+        const requestId = rawRequestId === undefined ? undefined : redact(rawRequestId, secrets);
         this.log("ablo response", { method: spec.method, path: spec.path, status: res.status, requestId, attempt, durationMs: Date.now() - started });
         const { body, notJson } = parseJson(res.data);
         if (res.status >= 200 && res.status < 300) return { status: res.status, requestId, body, notJson };
