@@ -1,0 +1,279 @@
+import { ConnectionStringError, type ConnectionErrorCode } from "./errors";
+import { classifyHost, type HostClassification, type HostType } from "./host-classifier";
+import { CidrSet } from "./ip-ranges";
+import { parseLibpqUri, toParsed, type ParsedConnection } from "./libpq-uri";
+import { checkParam } from "./params";
+
+/**
+ * The public-host rule for a whole connection string: every host libpq would try must be public
+ * (or explicitly allowed), no unix socket, no host=/hostaddr= redirect, only allow-listed query
+ * parameters. Synchronous and offline; resolveAndCheck adds the DNS step.
+ */
+
+export interface AllowList {
+  /** CIDRs whose addresses are admitted even if not public (IPv4 in four-part decimal). */
+  cidrs?: readonly string[];
+  /** Host names (or "*.suffix") admitted even if their name looks private. */
+  hosts?: readonly string[];
+}
+
+export interface CheckOptions {
+  allow?: AllowList;
+  /** Admits loopback hosts (127.0.0.0/8, ::1, localhost) only: for local demos. */
+  allowPrivateHosts?: boolean;
+}
+
+export type AdmittedBy = "public" | "allow-cidr" | "allow-host" | "allow-private-hosts";
+
+export interface CheckedHost {
+  /** 1-based position in the host list. */
+  index: number;
+  /** Normalized host: lowercase ASCII name, or canonical address. */
+  host: string;
+  port: number;
+  type: HostType;
+  /** Canonical address, when the target is an IP literal (hostaddr= wins over host). */
+  address?: string;
+  admittedBy: AdmittedBy;
+}
+
+export interface CheckFailure {
+  ok: false;
+  code: ConnectionErrorCode;
+  /** Fixed wording plus host positions, classes and libpq keywords: never the input. */
+  reason: string;
+  hostClass?: string;
+  hostIndex?: number;
+  keyword?: string;
+}
+
+export interface CheckSuccess {
+  ok: true;
+  parsed: ParsedConnection;
+  hosts: CheckedHost[];
+}
+
+export type CheckResult = CheckSuccess | CheckFailure;
+
+class Policy {
+  readonly cidrs: CidrSet;
+  readonly exactHosts = new Set<string>();
+  readonly suffixes: string[] = [];
+  readonly allowPrivateHosts: boolean;
+
+  constructor(opts: CheckOptions = {}) {
+    this.cidrs = new CidrSet(opts.allow?.cidrs ?? []);
+    for (const raw of opts.allow?.hosts ?? []) {
+      const h = raw.trim();
+      const wildcard = h.startsWith("*.");
+      const c = classifyHost(wildcard ? h.slice(2) : h);
+      if (c.kind === "private" && (c.host === undefined || c.hostClass === "unix-socket" || c.hostClass === "invalid-host")) {
+        throw new TypeError(`invalid host name in allow-list: ${JSON.stringify(h.slice(0, 64))}`);
+      }
+      const norm = c.host as string;
+      if (wildcard) this.suffixes.push(`.${norm}`);
+      else this.exactHosts.add(norm);
+    }
+    this.allowPrivateHosts = opts.allowPrivateHosts === true;
+  }
+
+  /** How a classified host is admitted, if at all. Metadata, sockets and unreadable hosts never are. */
+  admit(c: HostClassification, viaName: boolean): AdmittedBy | undefined {
+    if (c.kind === "public") return "public";
+    if (c.hostClass === "metadata" || c.hostClass === "unix-socket" || c.hostClass === "invalid-host") return undefined;
+    if (this.allowPrivateHosts && c.hostClass === "loopback") return "allow-private-hosts";
+    if (c.address !== undefined && this.cidrs.contains(c.address)) return "allow-cidr";
+    if (viaName && c.host !== undefined && (this.exactHosts.has(c.host) || this.suffixes.some((s) => (c.host as string).endsWith(s)))) {
+      return "allow-host";
+    }
+    return undefined;
+  }
+}
+
+const where = (i: number, n: number): string => (n > 1 ? `host ${i} of ${n}` : "the host");
+
+export function failureFor(c: Extract<HostClassification, { kind: "private" }>, index: number, count: number): CheckFailure {
+  const w = where(index, count);
+  if (c.hostClass === "unix-socket") {
+    return { ok: false, code: "unix_socket", hostClass: c.hostClass, hostIndex: index, reason: `${w} is a unix-domain socket (${c.reason})` };
+  }
+  if (c.hostClass === "invalid-host") {
+    return { ok: false, code: "unparseable", hostClass: c.hostClass, hostIndex: index, reason: `${w} cannot be read unambiguously (${c.reason})` };
+  }
+  return { ok: false, code: "host_not_public", hostClass: c.hostClass, hostIndex: index, reason: `${w} is not public: ${c.hostClass} (${c.reason})` };
+}
+
+const normalizeHostList = (s: string): string =>
+  s
+    .split(",")
+    .map((h) => {
+      const c = classifyHost(h);
+      return c.host ?? `\u0000${h}`;
+    })
+    .join(",");
+
+export function checkConnectionString(s: string, opts: CheckOptions = {}): CheckResult {
+  const policy = new Policy(opts);
+  let parsed: ParsedConnection;
+  let uri;
+  try {
+    uri = parseLibpqUri(s);
+    parsed = toParsed(uri);
+  } catch (e) {
+    if (e instanceof ConnectionStringError) return errorToFailure(e);
+    return { ok: false, code: "unparseable", reason: "connection string could not be parsed" };
+  }
+  if (uri.duplicates.length > 0) {
+    const k = uri.duplicates[0] as string;
+    return { ok: false, code: "unparseable", keyword: k, reason: `query parameter ${k} is given more than once (parsers disagree on which one wins)` };
+  }
+  for (const [k, v] of uri.query) {
+    if (k === "host" || k === "hostaddr" || k === "port" || k === "user" || k === "password") continue;
+    if (k === "dbname") continue;
+    const verdict = checkParam(k, v);
+    if (!verdict.ok) return { ok: false, code: "param_not_allowed", keyword: k, reason: verdict.reason };
+  }
+  if (parsed.database !== undefined && (parsed.database.includes("=") || /^postgres(?:ql)?:/i.test(parsed.database))) {
+    return { ok: false, code: "unparseable", keyword: "dbname", reason: "database name looks like a connection string (libpq may expand it)" };
+  }
+  const hostParam = uri.query.get("host");
+  if (hostParam !== undefined && uri.authorityHost !== undefined && normalizeHostList(hostParam) !== normalizeHostList(uri.authorityHost)) {
+    return { ok: false, code: "host_param_conflict", keyword: "host", reason: "query parameter host points somewhere other than the URI's host" };
+  }
+
+  const n = parsed.hosts.length;
+  const checked: CheckedHost[] = [];
+  for (let i = 0; i < n; i++) {
+    const spec = parsed.hosts[i] as (typeof parsed.hosts)[number];
+    const index = i + 1;
+    const hostC = spec.host === "" && spec.hostaddr !== undefined ? undefined : classifyHost(spec.host);
+    if (spec.hostaddr !== undefined) {
+      const addrC = classifyHost(spec.hostaddr);
+      if (addrC.type !== "ipv4" && addrC.type !== "ipv6") {
+        return { ok: false, code: "unparseable", keyword: "hostaddr", hostIndex: index, reason: `hostaddr of ${where(index, n)} is not a numeric address` };
+      }
+      if (hostC !== undefined && hostC.address !== addrC.address) {
+        return {
+          ok: false,
+          code: "host_param_conflict",
+          keyword: "hostaddr",
+          hostIndex: index,
+          reason: `hostaddr of ${where(index, n)} points somewhere other than its host name`,
+        };
+      }
+      const by = policy.admit(addrC, false);
+      if (!by) return failureFor(addrC as Extract<HostClassification, { kind: "private" }>, index, n);
+      checked.push({ index, host: addrC.host as string, port: spec.port, type: addrC.type, address: addrC.address as string, admittedBy: by });
+      continue;
+    }
+    const c = hostC as HostClassification;
+    const by = policy.admit(c, c.type === "name");
+    if (!by) return failureFor(c as Extract<HostClassification, { kind: "private" }>, index, n);
+    const entry: CheckedHost = { index, host: c.host as string, port: spec.port, type: c.type as HostType, admittedBy: by };
+    if (c.address !== undefined) entry.address = c.address;
+    checked.push(entry);
+  }
+  return { ok: true, parsed, hosts: checked };
+}
+
+export function errorToFailure(e: ConnectionStringError): CheckFailure {
+  const f: CheckFailure = { ok: false, code: e.code, reason: e.message };
+  if (e.hostClass !== undefined) f.hostClass = e.hostClass;
+  if (e.hostIndex !== undefined) f.hostIndex = e.hostIndex;
+  if (e.keyword !== undefined) f.keyword = e.keyword;
+  return f;
+}
+
+export function failureToError(f: CheckFailure): ConnectionStringError {
+  const d: { hostClass?: string; hostIndex?: number; keyword?: string } = {};
+  if (f.hostClass !== undefined) d.hostClass = f.hostClass;
+  if (f.hostIndex !== undefined) d.hostIndex = f.hostIndex;
+  if (f.keyword !== undefined) d.keyword = f.keyword;
+  return new ConnectionStringError(f.code, f.reason, d);
+}
+
+/** checkConnectionString that throws a ConnectionStringError instead of returning a failure. */
+export function assertPublicConnectionString(s: string, opts: CheckOptions = {}): CheckSuccess {
+  const r = checkConnectionString(s, opts);
+  if (!r.ok) throw failureToError(r);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DNS step
+
+export interface ResolveOptions extends CheckOptions {
+  /**
+   * Returns every address (A and AAAA) of a name. Injected: this module never queries DNS itself.
+   * Resolve the name as absolute (dns.promises.resolve4/resolve6, or append "."): a resolver that
+   * applies search domains (getaddrinfo in a Kubernetes pod) reads "db.prod" as a cluster service.
+   */
+  resolve: (host: string) => Promise<readonly string[]>;
+  /** Per-name timeout, default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export interface ResolvedHost extends CheckedHost {
+  /** Checked addresses to connect to (connect to these, not to the name: no second lookup). */
+  addresses: string[];
+}
+
+export interface ResolveSuccess {
+  ok: true;
+  parsed: ParsedConnection;
+  hosts: ResolvedHost[];
+}
+
+const MAX_ADDRESSES = 64;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * checkConnectionString, then resolve every host name with the injected resolver: every address
+ * must be public, inside an allowed CIDR, or loopback under allowPrivateHosts. An allow-listed
+ * host name does not admit its addresses: to admit a private name, list its network too.
+ */
+export async function resolveAndCheck(s: string, opts: ResolveOptions): Promise<ResolveSuccess | CheckFailure> {
+  if (typeof opts?.resolve !== "function") throw new TypeError("resolveAndCheck needs a resolve function");
+  const r = checkConnectionString(s, opts);
+  if (!r.ok) return r;
+  const policy = new Policy(opts);
+  const n = r.hosts.length;
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const results = await Promise.all(
+    r.hosts.map(async (h): Promise<ResolvedHost | CheckFailure> => {
+      if (h.address !== undefined) return { ...h, addresses: [h.address] };
+      let raw: readonly string[];
+      try {
+        raw = await withTimeout(Promise.resolve().then(() => opts.resolve(h.host)), timeoutMs);
+      } catch {
+        return { ok: false, code: "resolution_failed", hostIndex: h.index, reason: `${where(h.index, n)} could not be resolved` };
+      }
+      if (!Array.isArray(raw) || raw.length === 0) {
+        return { ok: false, code: "resolution_failed", hostIndex: h.index, reason: `${where(h.index, n)} resolved to no address` };
+      }
+      const addresses: string[] = [];
+      for (const a of raw.slice(0, MAX_ADDRESSES)) {
+        const c = typeof a === "string" ? classifyHost(a) : undefined;
+        if (!c || (c.type !== "ipv4" && c.type !== "ipv6")) {
+          return { ok: false, code: "resolution_failed", hostIndex: h.index, reason: `the resolver returned something other than an address for ${where(h.index, n)}` };
+        }
+        if (!policy.admit(c, false)) {
+          const f = failureFor(c as Extract<HostClassification, { kind: "private" }>, h.index, n);
+          return { ...f, reason: `${where(h.index, n)} resolves to an address that is not public: ${f.hostClass} (${(c as { reason: string }).reason})` };
+        }
+        if (!addresses.includes(c.address as string)) addresses.push(c.address as string);
+      }
+      return { ...h, addresses };
+    }),
+  );
+  const failed = results.find((x): x is CheckFailure => "ok" in x && x.ok === false);
+  if (failed) return failed;
+  return { ok: true, parsed: r.parsed, hosts: results as ResolvedHost[] };
+}
