@@ -1,0 +1,7 @@
+export { datasourceProvider } from "./datasource-provider";
+export { DatasourceInputsSchema, type DatasourceInputs, UNKNOWN, checkInputs } from "./inputs";
+export { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
+export { fingerprint, matchesFingerprint } from "./fingerprint";
+export { toOutputs, type DatasourceOutputs } from "./outputs";
+export { ProviderConfigError, resolveSettings } from "./settings";
+export * from "./errors";

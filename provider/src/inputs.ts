@@ -1,0 +1,93 @@
+import { ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
+import { isConnectionStringError, parseConnectionString } from "@ablo/connection";
+import { z } from "zod";
+
+/** The engine's placeholder for a value not known until apply (preview of a computed input). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const isUnknown = (v: unknown): boolean => v === UNKNOWN;
+
+/** Inputs of `pulumi-nodejs:dynamic/ablo:Datasource`, as the engine hands them to the provider. */
+export const DatasourceInputsSchema = z.object({
+  connectionString: z.string({ error: "connectionString is required (a postgres:// or postgresql:// URL)" }).min(1, "connectionString must not be empty"),
+  schema: SchemaNameSchema.default("public"),
+  metadata: MetadataSchema.default({}),
+  waitForVerification: z.boolean({ error: "waitForVerification must be a boolean" }).default(true),
+  /** How long create/update wait for verification (from customTimeouts, default 5 minutes). */
+  verificationTimeoutSeconds: z.number().int().positive().max(24 * 3600).default(300),
+  /** Brings an existing datasource under management instead of registering a new one. */
+  adoptId: z
+    .string()
+    .regex(new RegExp(`^(${ID_PREFIX.directTest}|${ID_PREFIX.directLive})[A-Za-z0-9]+$`), "adoptId must be a datasource id (ds_… or ds_test_…)")
+    .optional(),
+  /** Stack-unique name of the resource, for deterministic idempotency keys. */
+  resourceKey: z.string().min(1).optional(),
+});
+export type DatasourceInputs = z.infer<typeof DatasourceInputsSchema>;
+
+export interface ConnectionTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * Where a connection string points, without its credentials. Throws ConnectionStringError, whose
+ * message never holds the password or the string.
+ */
+export function connectionTarget(connectionString: string): ConnectionTarget {
+  const parsed = parseConnectionString(connectionString);
+  const first = parsed.hosts[0];
+  if (!first || !first.host) throw new Error("connectionString must name a host");
+  return {
+    host: parsed.hosts.map((h) => h.host.toLowerCase()).join(","),
+    port: first.port ?? 5432,
+    database: parsed.database ?? parsed.user ?? "", // libpq: dbname defaults to the user name
+    user: parsed.user ?? "",
+  };
+}
+
+/**
+ * Validates inputs the way the API would, so that bad input fails at preview, naming the property.
+ * Unknown (computed) values are left for apply.
+ */
+export function checkInputs(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  const unknownKeys = Object.keys(news).filter((k) => isUnknown(news[k]) && k in DatasourceInputsSchema.shape);
+  const schema = DatasourceInputsSchema.omit(Object.fromEntries(unknownKeys.map((k) => [k, true])) as never);
+  const result = schema.safeParse(Object.fromEntries(Object.entries(news).filter(([k]) => !unknownKeys.includes(k))));
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const property = issue.path.length ? issue.path.map(String).join(".") : "inputs";
+      failures.push({ property, reason: issue.message });
+    }
+  }
+  const cs = news.connectionString;
+  if (typeof cs === "string" && cs.length > 0 && !isUnknown(cs)) {
+    try {
+      const target = connectionTarget(cs);
+      if (!target.user) failures.push({ property: "connectionString", reason: "connectionString must name a user (postgres://user:password@host/db)" });
+    } catch (err) {
+      failures.push({ property: "connectionString", reason: safeReason(err) });
+    }
+  }
+  // Keep the engine's unknowns in place; fill defaults for what is known and valid.
+  const inputs = result.success ? { ...news, ...withoutUndefined(result.data) } : news;
+  for (const [k, v] of Object.entries(news)) if (isUnknown(v)) inputs[k] = v;
+  return { inputs, failures };
+}
+
+function withoutUndefined(o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** A reason safe to show: our typed errors are credential-free by construction; anything else is not trusted. */
+export function safeReason(err: unknown): string {
+  if (isConnectionStringError(err)) return err.message;
+  return "connectionString could not be parsed as a libpq URI (postgres://user:password@host:port/database)";
+}

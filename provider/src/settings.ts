@@ -1,0 +1,53 @@
+import { tokenMode } from "@ablo/api";
+
+/**
+ * Where the provider gets its key and base URL: stack config (`ablo:apiKey`, secret, and
+ * `ablo:baseUrl`) handed to `configure` by the engine, else ABLO_API_KEY / ABLO_BASE_URL read at
+ * call time. Held in this module's memory inside the provider process only: nothing here is
+ * reachable from the serialized `__provider`, which is written into state.
+ */
+export interface Settings {
+  apiKey: string;
+  baseUrl?: string;
+}
+
+export class ProviderConfigError extends Error {
+  override readonly name = "ProviderConfigError";
+  constructor(
+    readonly property: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+let fromStack: Partial<Settings> = {};
+
+export function configureFromStack(config: ConfigSource): void {
+  fromStack = {
+    apiKey: config.get("ablo:apiKey") || undefined,
+    baseUrl: config.get("ablo:baseUrl") || undefined,
+  };
+}
+
+export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const apiKey = fromStack.apiKey ?? env.ABLO_API_KEY;
+  if (!apiKey) {
+    throw new ProviderConfigError(
+      "ablo:apiKey",
+      "No Ablo API key: run `pulumi config set --secret ablo:apiKey sk_test_…` (or set ABLO_API_KEY)",
+    );
+  }
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new ProviderConfigError("ablo:apiKey", "ablo:apiKey must be a single token of printable characters (sk_live_…, sk_test_…)");
+  }
+  const baseUrl = fromStack.baseUrl ?? env.ABLO_BASE_URL;
+  return baseUrl ? { apiKey, baseUrl } : { apiKey };
+}
+
+/** `live`, `test`, or undefined for a token whose shape does not say. */
+export const keyMode = (s: Settings) => tokenMode(s.apiKey);

@@ -1,0 +1,108 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * What the engine stores as `__provider` and runs in the dynamic-provider host. It must stay a
+ * module reference: Pulumi serializes these closures into state, so they capture nothing but
+ * `require` and load the real implementation (and read the API key) inside the provider process.
+ */
+const stub: pulumi.dynamic.ResourceProvider = {
+  configure: (req) => require("@ablo/provider").datasourceProvider.configure(req),
+  check: (olds, news) => require("@ablo/provider").datasourceProvider.check(olds, news),
+  diff: (id, olds, news) => require("@ablo/provider").datasourceProvider.diff(id, olds, news),
+  create: (inputs) => require("@ablo/provider").datasourceProvider.create(inputs),
+  read: (id, props) => require("@ablo/provider").datasourceProvider.read(id, props),
+  update: (id, olds, news) => require("@ablo/provider").datasourceProvider.update(id, olds, news),
+  delete: (id) => require("@ablo/provider").datasourceProvider.delete(id),
+};
+
+export interface DatasourceArgs {
+  /**
+   * `postgres://user:password@host:port/database?sslmode=require`. Always stored as a Pulumi
+   * secret (even when given as a plain string) and never written to outputs.
+   */
+  connectionString: pulumi.Input<string>;
+  /** PostgreSQL schema of the synced tables (default `public`). Changing it replaces the datasource. */
+  schema?: pulumi.Input<string>;
+  /** Up to 50 string pairs; keys ≤ 40 characters, values ≤ 500. Changed in place. */
+  metadata?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Wait for Ablo to verify the connection (default true), bounded by `customTimeouts.create`
+   * (or `update`), 5 minutes by default. A datasource rejected at creation is deleted again.
+   */
+  waitForVerification?: pulumi.Input<boolean>;
+  /**
+   * Brings an existing datasource (`ds_…` / `ds_test_…`) under management without replacing it:
+   * its host and database must match `connectionString`, whose credentials are then sent as a
+   * rotation. Pulumi's `import` option does not work for dynamic resources; use this instead.
+   */
+  adoptId?: pulumi.Input<string>;
+}
+
+const OUTPUTS = [
+  "object", "connection", "status", "livemode", "metadata", "created", "provider", "host", "database",
+  "schema", "displayName", "lastError", "environment", "endpoint", "keyLast4", "cursor", "eventLag",
+  "retryCount", "lastRequestAt", "lastSuccessAt", "port", "fingerprint",
+] as const;
+
+/** `5m`, `90s`, `1h30m` → seconds (Pulumi's customTimeouts syntax). */
+function timeoutSeconds(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(s.trim());
+  if (!m || s.trim() === "") throw new Error(`customTimeouts value ${JSON.stringify(s)} is not like "5m", "90s" or "1h30m"`);
+  const total = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  return total > 0 ? total : undefined;
+}
+
+/** A PostgreSQL database registered with Ablo (`pulumi-nodejs:dynamic/ablo:Datasource`). */
+export class Datasource extends pulumi.dynamic.Resource {
+  declare readonly object: pulumi.Output<"datasource">;
+  declare readonly connection: pulumi.Output<"direct" | "endpoint">;
+  declare readonly status: pulumi.Output<"unverified" | "active" | "rejected">;
+  declare readonly livemode: pulumi.Output<boolean>;
+  declare readonly metadata: pulumi.Output<Record<string, string>>;
+  /** Unix seconds. */
+  declare readonly created: pulumi.Output<number>;
+  declare readonly provider: pulumi.Output<"postgresql" | undefined>;
+  declare readonly host: pulumi.Output<string | undefined>;
+  declare readonly database: pulumi.Output<string | undefined>;
+  declare readonly schema: pulumi.Output<string | undefined>;
+  /** Credential-free summary, e.g. `app@db.example.com:5432/shop`. */
+  declare readonly displayName: pulumi.Output<string | undefined>;
+  /** Why verification failed, in words without credentials. */
+  declare readonly lastError: pulumi.Output<string | null | undefined>;
+  declare readonly environment: pulumi.Output<"test" | "live" | undefined>;
+  declare readonly endpoint: pulumi.Output<string | undefined>;
+  declare readonly keyLast4: pulumi.Output<string | null | undefined>;
+  declare readonly cursor: pulumi.Output<string | null | undefined>;
+  declare readonly eventLag: pulumi.Output<number | undefined>;
+  declare readonly retryCount: pulumi.Output<number | undefined>;
+  declare readonly lastRequestAt: pulumi.Output<number | null | undefined>;
+  declare readonly lastSuccessAt: pulumi.Output<number | null | undefined>;
+  /** The port of the connection string (the API does not return it). */
+  declare readonly port: pulumi.Output<number | undefined>;
+  /** Salted scrypt hash of the connection string, for change detection only. Secret. */
+  declare readonly fingerprint: pulumi.Output<string | undefined>;
+
+  /** A read-only reference to an existing datasource. */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Datasource {
+    return new Datasource(name, undefined as unknown as DatasourceArgs, { ...opts, id });
+  }
+
+  constructor(name: string, args: DatasourceArgs, opts: pulumi.CustomResourceOptions = {}) {
+    const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
+    if (!opts.id) {
+      if (!args) throw new Error(`Datasource ${name}: args are required (connectionString at least)`);
+      Object.assign(props, {
+        // Secret even when the program passes a plain string; the provider never echoes it.
+        connectionString: pulumi.secret(args.connectionString),
+        schema: args.schema,
+        metadata: args.metadata,
+        waitForVerification: args.waitForVerification,
+        adoptId: args.adoptId,
+        verificationTimeoutSeconds: timeoutSeconds(opts.customTimeouts?.create),
+        resourceKey: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      });
+    }
+    super(stub, name, props, { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "fingerprint"] }, "ablo", "Datasource");
+  }
+}

@@ -1,0 +1,1 @@
+export { Datasource, type DatasourceArgs } from "./datasource";
