@@ -1,0 +1,53 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// Unit level, with Pulumi's mocks: what the SDK registers. The engine-level proof (secrets in
+// state, the real provider) is test/e2e/datasource.test.ts.
+const registered: pulumi.runtime.MockResourceArgs[] = [];
+const CANARY = "sdkCanaryPw93";
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push(args);
+        return { id: args.id ?? `ds_test_${args.name}`, state: { ...args.inputs, status: "active" } };
+      },
+      call: () => ({}),
+    },
+    "proj",
+    "stack",
+    false,
+    "organization",
+  );
+});
+
+const { Datasource } = require("@ablo/pulumi") as typeof import("@ablo/pulumi");
+const settle = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+test("registers pulumi-nodejs:dynamic/ablo:Datasource with a module-reference provider", async () => {
+  const ds = new Datasource("orders", { connectionString: `postgres://app:${CANARY}@db.example.com/shop`, metadata: { team: "a" } });
+  await settle(ds.urn);
+  const args = registered.find((r) => r.name === "orders")!;
+  expect(args.type).toBe("pulumi-nodejs:dynamic/ablo:Datasource");
+  expect(args.inputs).toMatchObject({ metadata: { team: "a" }, resourceKey: "organization/proj/stack/orders" });
+  const provider = args.inputs.__provider as string;
+  expect(provider).toContain('require("@ablo/provider")');
+  expect(provider).not.toContain(CANARY);
+  expect(provider.length).toBeLessThan(4096);
+  if (process.env.SHOW_PROVIDER) console.log(provider);
+  expect(await settle(ds.status)).toBe("active");
+});
+
+test("customTimeouts.create bounds the verification wait", async () => {
+  const ds = new Datasource("timed", { connectionString: "postgres://app:x@db.example.com/shop" }, { customTimeouts: { create: "1h30m" } });
+  await settle(ds.urn);
+  expect(registered.find((r) => r.name === "timed")!.inputs.verificationTimeoutSeconds).toBe(5400);
+  expect(() => new Datasource("bad", { connectionString: "x" }, { customTimeouts: { create: "soon" } })).toThrow(/customTimeouts/);
+});
+
+test("Datasource.get reads by id without inputs", async () => {
+  const ds = Datasource.get("ref", "ds_test_abc");
+  expect(await settle(ds.id)).toBe("ds_test_abc");
+  const args = registered.find((r) => r.name === "ref")!;
+  expect(args.inputs.connectionString).toBeUndefined();
+});
