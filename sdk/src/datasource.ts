@@ -33,7 +33,8 @@ export interface DatasourceArgs {
   /**
    * Brings an existing datasource (`ds_…` / `ds_test_…`) under management without replacing it:
    * its host and database must match `connectionString`, whose credentials are then sent as a
-   * rotation. Pulumi's `import` option does not work for dynamic resources; use this instead.
+   * rotation. The `import` resource option does the same (the engine cannot import dynamic
+   * resources itself).
    */
   adoptId?: pulumi.Input<string>;
 }
@@ -90,6 +91,10 @@ export class Datasource extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DatasourceArgs, opts: pulumi.CustomResourceOptions = {}) {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
+    // The engine's `import` cannot read a dynamic resource (it reads without the serialized
+    // provider: "code must be a string, not undefined"), so `import: id` is turned into adoption.
+    const { import: importId, ...rest } = opts;
+    opts = rest;
     if (!opts.id) {
       if (!args) throw new Error(`Datasource ${name}: args are required (connectionString at least)`);
       Object.assign(props, {
@@ -98,7 +103,7 @@ export class Datasource extends pulumi.dynamic.Resource {
         schema: args.schema,
         metadata: args.metadata,
         waitForVerification: args.waitForVerification,
-        adoptId: args.adoptId,
+        adoptId: args.adoptId ?? importId,
         verificationTimeoutSeconds: timeoutSeconds(opts.customTimeouts?.create),
         resourceKey: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       });
