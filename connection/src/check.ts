@@ -62,18 +62,25 @@ class Policy {
   readonly allowPrivateHosts: boolean;
 
   constructor(opts: CheckOptions = {}) {
-    this.cidrs = new CidrSet(opts.allow?.cidrs ?? []);
+    const cidrs = [...(opts.allow?.cidrs ?? [])];
     for (const raw of opts.allow?.hosts ?? []) {
-      const h = raw.trim();
+      const h = String(raw).trim();
       const wildcard = h.startsWith("*.");
       const c = classifyHost(wildcard ? h.slice(2) : h);
       if (c.kind === "private" && (c.host === undefined || c.hostClass === "unix-socket" || c.hostClass === "invalid-host")) {
         throw new TypeError(`invalid host name in allow-list: ${JSON.stringify(h.slice(0, 64))}`);
       }
+      if (c.address !== undefined) {
+        // An address in the host list is a one-address CIDR.
+        if (wildcard) throw new TypeError(`invalid host name in allow-list: ${JSON.stringify(h.slice(0, 64))}`);
+        cidrs.push(c.type === "ipv6" ? `${c.address}/128` : `${c.address}/32`);
+        continue;
+      }
       const norm = c.host as string;
       if (wildcard) this.suffixes.push(`.${norm}`);
       else this.exactHosts.add(norm);
     }
+    this.cidrs = new CidrSet(cidrs);
     this.allowPrivateHosts = opts.allowPrivateHosts === true;
   }
 
@@ -214,7 +221,11 @@ export interface ResolveOptions extends CheckOptions {
 }
 
 export interface ResolvedHost extends CheckedHost {
-  /** Checked addresses to connect to (connect to these, not to the name: no second lookup). */
+  /**
+   * Checked addresses to connect to. Connect to one of these, not to the name (a second lookup
+   * could answer differently: DNS rebinding), and keep the name for TLS: libpq `host=<name>
+   * hostaddr=<address>`, node-postgres `{ host: address, ssl: { servername: name } }`.
+   */
   addresses: string[];
 }
 

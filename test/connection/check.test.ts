@@ -38,6 +38,14 @@ describe("allow-lists and allowPrivateHosts", () => {
     expect(checkConnectionString(`postgres://a:${PW}@other.internal/db`, opts)).toMatchObject({ ok: false });
   });
 
+  it("treats an address in the host allow-list as a one-address CIDR", () => {
+    const opts = { allow: { hosts: ["10.0.0.5", "[fd00::5]"] } };
+    expect(checkConnectionString(`postgres://a:${PW}@10.0.0.5/db`, opts)).toMatchObject({ ok: true, hosts: [{ admittedBy: "allow-cidr" }] });
+    expect(checkConnectionString(`postgres://a:${PW}@0xa000005/db`, opts)).toMatchObject({ ok: true });
+    expect(checkConnectionString(`postgres://a:${PW}@[fd00::5]/db`, opts)).toMatchObject({ ok: true });
+    expect(checkConnectionString(`postgres://a:${PW}@10.0.0.6/db`, opts)).toMatchObject({ ok: false });
+  });
+
   it("never admits metadata endpoints, unix sockets or unreadable hosts", () => {
     const opts = { allow: { cidrs: ["169.254.0.0/16", "0.0.0.0/0"], hosts: ["metadata.google.internal"] }, allowPrivateHosts: true };
     expect(checkConnectionString(`postgres://a:${PW}@169.254.169.254/db`, opts)).toMatchObject({ ok: false, hostClass: "metadata" });
