@@ -25,5 +25,9 @@ step "node $("$ABLO_NODE_DIR/node" --version) from $ABLO_NODE_DIR"
 engine="$(bash scripts/setup-engine.sh)"
 step "pulumi $("$engine/pulumi" version) from $engine"
 
-# 4. TypeScript build (incremental).
+# 4. TypeScript build (incremental), then link our own bins (npm links a bin only once its
+#    target exists, and dist/ is built after `npm ci`).
 scripts/node node_modules/typescript/bin/tsc -b
+if [ ! -e node_modules/.bin/ablo-local ] || [ ! -e node_modules/.bin/ablo-check-connection ]; then
+  npm rebuild --ignore-scripts ablo-local @ablo/connection --loglevel=error >&2
+fi
