@@ -1,0 +1,186 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { Scope } from "@ablo/api";
+import { requireScope, type Authenticator, type Principal } from "./auth";
+import type { Datasources, Reply } from "./datasources";
+import { ApiError, InvalidRequestError, RateLimitError, ServerError } from "./errors";
+import type { FaultPlan, Faults } from "./faults";
+import type { Idempotency } from "./idempotency";
+import type { Logger } from "./logger";
+import { parseJsonBody } from "./params";
+import { randomBase62 } from "./random";
+import type { RateLimiter } from "./rate-limit";
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export interface AppDeps {
+  auth: Authenticator;
+  datasources: Datasources;
+  idempotency: Idempotency;
+  rateLimiter: RateLimiter;
+  faults: Faults;
+  logger: Logger;
+  /** The OpenAPI document, serialized once. */
+  openapi: string;
+  bodyLimit?: number;
+  /** POST/GET/DELETE /_admin/faults (off by default: anyone who can reach it can break the server). */
+  admin?: boolean;
+  /** GET /_bench/empty: the framework's floor, for the benchmark. */
+  benchRoutes?: boolean;
+}
+
+interface RequestState {
+  started: number;
+  faults: FaultPlan | undefined;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const state = new WeakMap<FastifyRequest, RequestState>();
+const pathOf = (url: string): string => {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+};
+
+/**
+ * The HTTP layer on fastify (chosen over hono on measurements: see bench/frameworks.ts). It owns
+ * transport concerns only: request ids, access logs, faults, body parsing, auth, rate limits and
+ * error shapes. The endpoints themselves live in Datasources, framework-free.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { logger } = deps;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    genReqId: () => `req_${randomBase62(20)}`,
+    // Never trust a client-chosen request id: ours appear in logs and error bodies.
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
+    // Malformed URLs and the like: same error shape as everything else.
+    frameworkErrors: (err, req, reply) => void sendError(req, reply, toApiError(err as FastifyError)),
+  });
+
+  // Bodies arrive as raw bytes: parsing is ours, so that every failure has the contract's shape.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  app.addHook("onRequest", async (req, reply) => {
+    const st: RequestState = { started: performance.now(), faults: undefined };
+    state.set(req, st);
+    reply.header("Request-Id", req.id);
+    const path = pathOf(req.url);
+    if (!deps.faults.active || path.startsWith("/_admin/")) return;
+    const plan = deps.faults.plan(req.method, path);
+    st.faults = plan;
+    if (plan.latencyMs > 0) await new Promise((r) => setTimeout(r, plan.latencyMs));
+    const t = plan.terminal;
+    if (t?.action === "reset") {
+      reply.hijack();
+      accessLog(req, 0, "fault: connection reset");
+      req.raw.socket.resetAndDestroy();
+      return;
+    }
+    if (t?.action === "error") throw new ServerError("injected_fault", "An injected fault: the server failed this request (nothing was changed).", t.status);
+    if (t?.action === "rate_limit") throw new RateLimitError(t.retryAfter, "An injected rate limit: retry after the Retry-After delay.");
+  });
+
+  app.addHook("onResponse", async (req, reply) => accessLog(req, reply.statusCode));
+
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err)));
+  app.setNotFoundHandler((req, reply) => {
+    const path = /^[\x21-\x7e]{0,200}$/.test(pathOf(req.url)) ? pathOf(req.url) : "(unprintable)";
+    return sendError(req, reply, new InvalidRequestError("unrecognized_request_url", `Unrecognized request URL (${req.method}: ${path}).`, undefined, 404));
+  });
+
+  function accessLog(req: FastifyRequest, status: number, note?: string): void {
+    const st = state.get(req);
+    const ms = st ? Math.round((performance.now() - st.started) * 10) / 10 : undefined;
+    // Method, path, status, timing, request id: never headers or bodies.
+    logger.info({ reqId: req.id, method: req.method, url: req.url, status, ms, ...(note ? { note } : {}) }, "request");
+  }
+
+  function toApiError(err: unknown): ApiError {
+    if (err instanceof ApiError) return err;
+    const fe = err as Partial<FastifyError>;
+    if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return new InvalidRequestError("body_too_large", `The request body is larger than ${deps.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes.`, undefined, 413);
+    }
+    if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+      // Fastify's messages can quote headers: a fixed sentence per status instead.
+      return new InvalidRequestError(fe.code === "FST_ERR_BAD_URL" ? "invalid_url" : "invalid_request", "The request could not be read (malformed URL, headers or body).", undefined, fe.statusCode);
+    }
+    logger.error({ err: { name: (err as Error)?.name, code: fe.code } }, "unhandled error");
+    return new ServerError();
+  }
+
+  function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
+    return reply.code(err.status).headers(err.headers).type(JSON_TYPE).send(JSON.stringify(err.toBody(req.id)));
+  }
+
+  /** Sends a Reply, or drops it after the commit when a fault says so. */
+  function send(req: FastifyRequest, reply: FastifyReply, r: Reply): FastifyReply | undefined {
+    if (state.get(req)?.faults?.dropAfterCommit) {
+      reply.hijack();
+      accessLog(req, 0, "fault: response dropped after commit");
+      req.raw.socket.destroy();
+      return undefined;
+    }
+    return reply.code(r.status).headers(r.headers ?? {}).type(JSON_TYPE).send(r.body);
+  }
+
+  /** Auth, then rate limit (per key), then scope; then the endpoint. */
+  function endpoint(scope: Scope, fn: (p: Principal, req: FastifyRequest) => Reply | Promise<Reply>) {
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = deps.auth.authenticate(req.headers.authorization);
+      deps.rateLimiter.take(p.keyId);
+      requireScope(p, scope);
+      return send(req, reply, await fn(p, req));
+    };
+  }
+
+  /** POSTs: JSON body and Idempotency-Key handling around the endpoint. */
+  function idempotent(fn: (p: Principal, req: FastifyRequest, body: unknown, ticket: Parameters<Datasources["create"]>[2]) => Promise<Reply>) {
+    return async (p: Principal, req: FastifyRequest): Promise<Reply> => {
+      const body = parseJsonBody(req.headers["content-type"], req.body as Buffer | undefined);
+      const idem = deps.idempotency.begin(p, req.headers["idempotency-key"], req.method, pathOf(req.url), body);
+      if (idem?.kind === "replay") return { status: idem.status, body: idem.body, headers: { "Idempotent-Replayed": "true" } };
+      try {
+        return await fn(p, req, body, idem);
+      } finally {
+        idem?.release();
+      }
+    };
+  }
+
+  type WithId = FastifyRequest<{ Params: { id: string } }>;
+  const ds = deps.datasources;
+  app.get("/v1/openapi.json", async (_req, reply) => reply.type(JSON_TYPE).send(deps.openapi));
+  app.post("/v1/datasources", endpoint("datasources:write", idempotent((p, _req, body, ticket) => ds.create(p, body, ticket))));
+  app.get("/v1/datasources", endpoint("datasources:read", (p, req) => ds.list(p, req.query)));
+  app.get("/v1/datasources/:id", endpoint("datasources:read", (p, req) => ds.retrieve(p, (req as WithId).params.id)));
+  app.post("/v1/datasources/:id", endpoint("datasources:write", idempotent((p, req, body, ticket) => ds.update(p, (req as WithId).params.id, body, ticket))));
+  app.delete("/v1/datasources/:id", endpoint("datasources:write", (p, req) => ds.delete(p, (req as WithId).params.id)));
+
+  if (deps.admin) {
+    const faultsReply = (reply: FastifyReply) => reply.type(JSON_TYPE).send(JSON.stringify({ object: "faults", rules: deps.faults.list() }));
+    app.get("/_admin/faults", async (_req, reply) => faultsReply(reply));
+    app.post("/_admin/faults", async (req, reply) => {
+      const body = parseJsonBody(req.headers["content-type"], req.body as Buffer | undefined);
+      try {
+        deps.faults.replace(body);
+      } catch (e) {
+        if (e instanceof z.ZodError) throw new InvalidRequestError("parameter_invalid", `Invalid fault rules: ${e.issues[0]?.message ?? "unreadable"} at ${e.issues[0]?.path.join(".") ?? ""}.`, "rules");
+        throw e;
+      }
+      logger.warn({ rules: deps.faults.list().length }, "fault rules replaced");
+      return faultsReply(reply);
+    });
+    app.delete("/_admin/faults", async (_req, reply) => {
+      deps.faults.clear();
+      return faultsReply(reply);
+    });
+  }
+  if (deps.benchRoutes) app.get("/_bench/empty", async (_req, reply) => reply.type(JSON_TYPE).send("{}"));
+  return app;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from "commander";
+import { createKey } from "./auth";
+import { resolverFor } from "./dns";
+import { ConfigError } from "./errors";
+import { loadFaultsFile } from "./faults";
+import { createLogger } from "./logger";
+import { DEFAULT_BODY_LIMIT } from "./app";
+import { DEFAULT_RATE_LIMIT, openStore, startServer } from "./server";
+
+const int = (name: string, min: number, max: number) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+  return Number(v);
+};
+
+function program(): Command {
+  const cli = new Command("ablo-local").description("A faithful local Ablo datasource API server").showHelpAfterError();
+
+  cli
+    .command("serve")
+    .description("serve the API until SIGINT/SIGTERM")
+    .requiredOption("--data <dir>", "data directory (SQLite store and master key)")
+    .option("--port <port>", "TCP port (0: any free port)", int("--port", 0, 65535), 8787)
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--allow-private-hosts", "admit loopback database hosts (local demos only)", false)
+    .addOption(new Option("--verification <mode>", "verify datasources against their database").choices(["on", "off"]).default("on"))
+    .option("--dns <source>", "`system`, or a JSON file {\"name\": [\"1.2.3.4\"]} used instead of DNS", "system")
+    .option("--faults <file>", "fault-injection rules (JSON) active from the start")
+    .option("--admin", "enable /_admin/faults to change fault rules at run time", false)
+    .option("--rate-limit <n>", "requests per second per key (0: off)", int("--rate-limit", 0, 1_000_000), DEFAULT_RATE_LIMIT)
+    .option("--body-limit <bytes>", "largest request body", int("--body-limit", 1024, 16 * 1024 * 1024), DEFAULT_BODY_LIMIT)
+    .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
+    .addOption(new Option("--synchronous <mode>", "SQLite synchronous: normal survives kill -9, full also power loss").choices(["normal", "full"]).default("normal"))
+    .addOption(new Option("--bench-routes", "enable GET /_bench/empty").default(false).hideHelp())
+    .action(async (o) => {
+      const logger = createLogger(o.logLevel);
+      const server = await startServer({
+        dataDir: o.data,
+        port: o.port,
+        host: o.host,
+        allowPrivateHosts: o.allowPrivateHosts,
+        verification: o.verification === "on",
+        resolve: resolverFor(o.dns),
+        faults: o.faults !== undefined ? loadFaultsFile(o.faults) : undefined,
+        admin: o.admin,
+        rateLimit: o.rateLimit,
+        bodyLimit: o.bodyLimit,
+        benchRoutes: o.benchRoutes,
+        synchronous: o.synchronous === "full" ? "FULL" : "NORMAL",
+        logger,
+      });
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, "shutting down");
+        void server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      logger.info({ url: server.url, verification: o.verification, allowPrivateHosts: o.allowPrivateHosts, dns: o.dns === "system" ? "system" : "file", admin: o.admin, rateLimit: o.rateLimit }, "ready");
+      process.stdout.write(`ablo-local listening on ${server.url}\n`);
+    });
+
+  const keys = cli.command("keys").description("manage API keys");
+  keys
+    .command("create")
+    .description("create an API key and print it once (only its hash is stored)")
+    .requiredOption("--org <name>", "organization name (created on first use)")
+    .addOption(new Option("--mode <mode>", "live or test").choices(["live", "test"]).makeOptionMandatory())
+    .requiredOption("--data <dir>", "data directory")
+    .option("--scopes <list>", "comma-separated scopes: issues a capability token (cap_…) instead of a secret key")
+    .action((o) => {
+      const { store } = openStore(o.data);
+      try {
+        const scopes = o.scopes === undefined ? undefined : String(o.scopes).split(",").map((s) => s.trim()).filter(Boolean);
+        const { token, record } = createKey(store, o.org, o.mode, scopes);
+        process.stdout.write(`${token}\n`);
+        process.stderr.write(`created ${record.kind} key ${record.id} (${record.mode}, scopes ${record.scopes.join(",")}) for organization ${JSON.stringify(o.org)}: it is shown only this once\n`);
+      } finally {
+        store.close();
+      }
+    });
+  return cli;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    // Start-up errors are ours to word: one line, no stack.
+    const msg = e instanceof ConfigError ? e.message : `${(e as Error).name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    process.stderr.write(`ablo-local: ${msg}\n`);
+    process.exit(2);
+  }
+}
+
+if (require.main === module) void main();

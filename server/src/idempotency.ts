@@ -1,0 +1,91 @@
+import { timingSafeEqual } from "node:crypto";
+import { IDEMPOTENCY, IdempotencyKeySchema } from "@ablo/api";
+import type { Principal } from "./auth";
+import { IdempotencyError, InvalidRequestError } from "./errors";
+import type { Sealer } from "./seal";
+import type { Store } from "./store";
+
+/** A first request under a key: record its response in the side effect's transaction. */
+export interface IdempotencyTicket {
+  readonly kind: "new";
+  /** Call inside the write transaction: the response is durable exactly when the effect is. */
+  record(status: number, body: string): void;
+  /** Call when the request ends, however it ends. */
+  release(): void;
+}
+
+export interface IdempotentReplay {
+  readonly kind: "replay";
+  status: number;
+  body: string;
+}
+
+/** Sorted keys: the same parameters in another order are the same request. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/**
+ * Stripe semantics: per organization and mode, a key seen in the last 24 h with the same method,
+ * path and parameters replays the stored response byte for byte; other parameters answer 409; a
+ * request still running under the key answers 409 too. Only successful (2xx) results are stored:
+ * a rejected request did nothing, so retrying it under the same key runs it again.
+ * Bodies are stored as a keyed MAC (they hold connection strings), never as text.
+ */
+export class Idempotency {
+  private readonly inFlight = new Set<string>();
+  private lastPurge = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sealer: Sealer,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  begin(p: Principal, header: string | string[] | undefined, method: string, path: string, body: unknown): IdempotencyTicket | IdempotentReplay | undefined {
+    if (header === undefined) return undefined;
+    const parsed = IdempotencyKeySchema.safeParse(header);
+    if (!parsed.success) {
+      throw new InvalidRequestError("idempotency_key_invalid", `Idempotency-Key must be one header of 1 to ${IDEMPOTENCY.maxKeyLength} characters.`);
+    }
+    const key = parsed.data;
+    const fingerprint = this.sealer.mac(`${method} ${path}\n${canonicalJson(body)}`);
+    const now = this.now();
+    const existing = this.store.getIdempotency(p.orgId, p.mode, key, now - IDEMPOTENCY.windowSeconds);
+    if (existing) {
+      const same = existing.fingerprint.length === fingerprint.length && timingSafeEqual(existing.fingerprint, fingerprint);
+      if (!same) {
+        throw new IdempotencyError(
+          "idempotency_key_reused",
+          "This Idempotency-Key was already used with different parameters (or another endpoint): use a new key for a new request.",
+        );
+      }
+      return { kind: "replay", status: existing.status, body: existing.body };
+    }
+    const slot = `${p.orgId}\u0000${p.mode}\u0000${key}`;
+    if (this.inFlight.has(slot)) {
+      throw new IdempotencyError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed: retry later.");
+    }
+    this.inFlight.add(slot);
+    return {
+      kind: "new",
+      record: (status, responseBody) => {
+        if (status < 200 || status >= 300) return;
+        this.store.putIdempotency(p.orgId, p.mode, key, { fingerprint, status, body: responseBody, created: now });
+        if (now - this.lastPurge > 60) {
+          this.lastPurge = now;
+          this.store.purgeIdempotency(now - IDEMPOTENCY.windowSeconds);
+        }
+      },
+      release: () => void this.inFlight.delete(slot),
+    };
+  }
+}

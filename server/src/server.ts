@@ -1,0 +1,110 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app";
+import { Authenticator } from "./auth";
+import { Datasources } from "./datasources";
+import type { Resolve } from "./dns";
+import { ConfigError } from "./errors";
+import { Faults } from "./faults";
+import { HostPolicy } from "./hosts";
+import { Idempotency } from "./idempotency";
+import { createLogger, type Logger } from "./logger";
+import { openApiDocument } from "./openapi";
+import { RateLimiter } from "./rate-limit";
+import { loadMasterKey, SealError, Sealer } from "./seal";
+import { Store } from "./store";
+import { Verifier } from "./verification";
+
+export interface ServerOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  allowPrivateHosts?: boolean;
+  verification?: boolean;
+  resolve: Resolve;
+  faults?: unknown;
+  admin?: boolean;
+  /** Requests per second per key; 0 turns rate limiting off. */
+  rateLimit?: number;
+  bodyLimit?: number;
+  benchRoutes?: boolean;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  synchronous?: "NORMAL" | "FULL";
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  verifier: Verifier | undefined;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RATE_LIMIT = 100;
+const KEY_CHECK = "master_key_check";
+
+/** Opens the store with the master key, refusing a key that does not match the data directory. */
+export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, synchronous?: "NORMAL" | "FULL"): { store: Store; sealer: Sealer } {
+  const store = new Store(dataDir, synchronous ? { synchronous } : {});
+  try {
+    const sealer = new Sealer(loadMasterKey(dataDir, env));
+    const check = store.getMeta(KEY_CHECK);
+    if (check === undefined) store.setMeta(KEY_CHECK, sealer.seal("ablo-local", KEY_CHECK));
+    else sealer.open(check, KEY_CHECK);
+    return { store, sealer };
+  } catch (e) {
+    store.close();
+    if (e instanceof SealError) throw new ConfigError("the master key does not open this data directory (ABLO_LOCAL_MASTER_KEY or master.key changed?)");
+    throw e;
+  }
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger();
+  const { store, sealer } = openStore(opts.dataDir, opts.env, opts.synchronous);
+  const hosts = new HostPolicy({ resolve: opts.resolve, allowPrivateHosts: opts.allowPrivateHosts === true });
+  const verifier = opts.verification === false ? undefined : new Verifier({ store, sealer, hosts, logger });
+  const datasources = new Datasources({
+    store,
+    sealer,
+    hosts,
+    ...(verifier ? { onUnverified: (id: string, version: number) => verifier.enqueue(id, version) } : {}),
+  });
+  const app = buildApp({
+    auth: new Authenticator(store),
+    datasources,
+    idempotency: new Idempotency(store, sealer),
+    rateLimiter: new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT),
+    faults: new Faults(opts.faults),
+    logger,
+    openapi: JSON.stringify(openApiDocument()),
+    admin: opts.admin === true,
+    benchRoutes: opts.benchRoutes === true,
+    ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+  });
+  const host = opts.host ?? "127.0.0.1";
+  try {
+    await app.listen({ port: opts.port, host });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  verifier?.resume();
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : opts.port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    app,
+    verifier,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await verifier?.stop();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

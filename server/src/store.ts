@@ -1,0 +1,290 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { DatabaseSync as DatabaseSyncType, StatementSync } from "node:sqlite";
+import type { DatasourceStatus, Metadata, Mode, Scope } from "@ablo/api";
+
+export const DB_FILE = "ablo-local.sqlite";
+
+export interface Organization {
+  id: string;
+  name: string;
+  created: number;
+}
+
+export interface KeyRecord {
+  id: string;
+  orgId: string;
+  mode: Mode;
+  kind: "secret" | "capability";
+  scopes: Scope[];
+}
+
+export interface DatasourceRow {
+  seq: number;
+  id: string;
+  orgId: string;
+  mode: Mode;
+  /** Hosts as the response shows them ("a.example.com", or "a,b" for multi-host strings). */
+  host: string;
+  /** Normalized "host:port" list: what a rotation must keep. */
+  targets: string;
+  database: string;
+  schema: string;
+  displayName: string;
+  sealed: Uint8Array;
+  metadata: Metadata;
+  status: DatasourceStatus;
+  lastError: string | null;
+  /** Bumped on every rotation: a verification result for an older version is dropped. */
+  version: number;
+  created: number;
+}
+
+export type NewDatasource = Omit<DatasourceRow, "seq">;
+
+export interface IdempotencyRecord {
+  fingerprint: Uint8Array;
+  status: number;
+  body: string;
+  created: number;
+}
+
+/** Schema migrations by PRAGMA user_version; each step runs once, in a transaction. */
+const MIGRATIONS = [
+  `CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
+   CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     token_hash BLOB NOT NULL UNIQUE,
+     org_id TEXT NOT NULL REFERENCES organizations(id),
+     mode TEXT NOT NULL CHECK (mode IN ('live', 'test')),
+     kind TEXT NOT NULL CHECK (kind IN ('secret', 'capability')),
+     scopes TEXT NOT NULL,
+     created INTEGER NOT NULL);
+   CREATE TABLE datasources (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     org_id TEXT NOT NULL REFERENCES organizations(id),
+     mode TEXT NOT NULL CHECK (mode IN ('live', 'test')),
+     host TEXT NOT NULL,
+     targets TEXT NOT NULL,
+     database TEXT NOT NULL,
+     schema TEXT NOT NULL,
+     display_name TEXT NOT NULL,
+     sealed BLOB NOT NULL,
+     metadata TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('unverified', 'active', 'rejected')),
+     last_error TEXT,
+     version INTEGER NOT NULL,
+     created INTEGER NOT NULL);
+   CREATE INDEX datasources_owner ON datasources (org_id, mode, seq);
+   CREATE INDEX datasources_unverified ON datasources (status) WHERE status = 'unverified';
+   CREATE TABLE idempotency (
+     org_id TEXT NOT NULL,
+     mode TEXT NOT NULL,
+     key TEXT NOT NULL,
+     fingerprint BLOB NOT NULL,
+     status INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     created INTEGER NOT NULL,
+     PRIMARY KEY (org_id, mode, key));
+   CREATE INDEX idempotency_created ON idempotency (created);
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);`,
+];
+
+/** node:sqlite is loaded lazily: the CLI silences its ExperimentalWarning before the first use. */
+function openDatabase(path: string): DatabaseSyncType {
+  const { DatabaseSync } = require("node:sqlite") as typeof import("node:sqlite");
+  return new DatabaseSync(path);
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The durable store: one SQLite file in the data directory, WAL journal. Every write is one
+ * transaction; a commit is in the WAL before the response is sent, so `kill -9` loses nothing
+ * (synchronous=FULL also survives power loss at the price of an fsync per commit).
+ */
+export class Store {
+  readonly db: DatabaseSyncType;
+  private readonly stmts = new Map<string, StatementSync>();
+
+  constructor(dataDir: string, opts: { synchronous?: "NORMAL" | "FULL" } = {}) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.db = openDatabase(join(dataDir, DB_FILE));
+    // Another process (`ablo-local keys create`) may write at the same time: wait, don't fail.
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec(`PRAGMA synchronous = ${opts.synchronous ?? "NORMAL"}`);
+    this.db.exec("PRAGMA foreign_keys = ON");
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.tx(() => {
+      const current = Number((this.db.prepare("PRAGMA user_version").get() as Row).user_version);
+      for (let v = current; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]!);
+      if (current < MIGRATIONS.length) this.db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    });
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.stmts.get(sql);
+    if (!s) this.stmts.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  /** Runs `fn` in one write transaction (taken up front: no lock upgrade that could fail midway). */
+  tx<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (e) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  // ---- meta ---------------------------------------------------------------------------------
+
+  getMeta(key: string): Uint8Array | undefined {
+    const row = this.stmt("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined;
+    return row ? (row.value as Uint8Array) : undefined;
+  }
+
+  setMeta(key: string, value: Uint8Array): void {
+    this.stmt("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  // ---- organizations and keys ---------------------------------------------------------------
+
+  orgByName(name: string): Organization | undefined {
+    const row = this.stmt("SELECT id, name, created FROM organizations WHERE name = ?").get(name) as Row | undefined;
+    return row ? { id: String(row.id), name: String(row.name), created: Number(row.created) } : undefined;
+  }
+
+  insertOrg(org: Organization): void {
+    this.stmt("INSERT INTO organizations (id, name, created) VALUES (?, ?, ?)").run(org.id, org.name, org.created);
+  }
+
+  insertKey(key: KeyRecord, tokenHash: Uint8Array, created: number): void {
+    this.stmt("INSERT INTO api_keys (id, token_hash, org_id, mode, kind, scopes, created) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+      key.id,
+      tokenHash,
+      key.orgId,
+      key.mode,
+      key.kind,
+      JSON.stringify(key.scopes),
+      created,
+    );
+  }
+
+  keyByHash(tokenHash: Uint8Array): KeyRecord | undefined {
+    const row = this.stmt("SELECT id, org_id, mode, kind, scopes FROM api_keys WHERE token_hash = ?").get(tokenHash) as Row | undefined;
+    if (!row) return undefined;
+    return { id: String(row.id), orgId: String(row.org_id), mode: row.mode as Mode, kind: row.kind as KeyRecord["kind"], scopes: JSON.parse(String(row.scopes)) as Scope[] };
+  }
+
+  // ---- datasources --------------------------------------------------------------------------
+
+  private static toRow(r: Row): DatasourceRow {
+    return {
+      seq: Number(r.seq),
+      id: String(r.id),
+      orgId: String(r.org_id),
+      mode: r.mode as Mode,
+      host: String(r.host),
+      targets: String(r.targets),
+      database: String(r.database),
+      schema: String(r.schema),
+      displayName: String(r.display_name),
+      sealed: r.sealed as Uint8Array,
+      metadata: JSON.parse(String(r.metadata)) as Metadata,
+      status: r.status as DatasourceStatus,
+      lastError: r.last_error === null ? null : String(r.last_error),
+      version: Number(r.version),
+      created: Number(r.created),
+    };
+  }
+
+  insertDatasource(d: NewDatasource): DatasourceRow {
+    const res = this.stmt(
+      `INSERT INTO datasources (id, org_id, mode, host, targets, database, schema, display_name, sealed, metadata, status, last_error, version, created)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(d.id, d.orgId, d.mode, d.host, d.targets, d.database, d.schema, d.displayName, d.sealed, JSON.stringify(d.metadata), d.status, d.lastError, d.version, d.created);
+    return { ...d, seq: Number(res.lastInsertRowid) };
+  }
+
+  /** Only the owner's record, in the owner's mode: anything else is "not found". */
+  getDatasource(orgId: string, mode: Mode, id: string): DatasourceRow | undefined {
+    const r = this.stmt("SELECT * FROM datasources WHERE id = ? AND org_id = ? AND mode = ?").get(id, orgId, mode) as Row | undefined;
+    return r ? Store.toRow(r) : undefined;
+  }
+
+  getDatasourceById(id: string): DatasourceRow | undefined {
+    const r = this.stmt("SELECT * FROM datasources WHERE id = ?").get(id) as Row | undefined;
+    return r ? Store.toRow(r) : undefined;
+  }
+
+  /** Newest first; `beforeSeq` continues after a cursor. Fetches one extra row to tell has_more. */
+  listDatasources(orgId: string, mode: Mode, limit: number, beforeSeq?: number): { rows: DatasourceRow[]; hasMore: boolean } {
+    const rows = (
+      beforeSeq === undefined
+        ? this.stmt("SELECT * FROM datasources WHERE org_id = ? AND mode = ? ORDER BY seq DESC LIMIT ?").all(orgId, mode, limit + 1)
+        : this.stmt("SELECT * FROM datasources WHERE org_id = ? AND mode = ? AND seq < ? ORDER BY seq DESC LIMIT ?").all(orgId, mode, beforeSeq, limit + 1)
+    ).map((r) => Store.toRow(r as Row));
+    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  updateDatasource(row: DatasourceRow): void {
+    this.stmt(
+      `UPDATE datasources SET host = ?, targets = ?, database = ?, display_name = ?, sealed = ?, metadata = ?, status = ?, last_error = ?, version = ?
+       WHERE id = ?`,
+    ).run(row.host, row.targets, row.database, row.displayName, row.sealed, JSON.stringify(row.metadata), row.status, row.lastError, row.version, row.id);
+  }
+
+  deleteDatasource(orgId: string, mode: Mode, id: string): boolean {
+    return Number(this.stmt("DELETE FROM datasources WHERE id = ? AND org_id = ? AND mode = ?").run(id, orgId, mode).changes) > 0;
+  }
+
+  /** Records a verification result unless the record was rotated or deleted meanwhile. */
+  setVerification(id: string, version: number, status: DatasourceStatus, lastError: string | null): boolean {
+    const res = this.stmt("UPDATE datasources SET status = ?, last_error = ? WHERE id = ? AND version = ? AND status = 'unverified'").run(status, lastError, id, version);
+    return Number(res.changes) > 0;
+  }
+
+  unverified(): Array<{ id: string; version: number }> {
+    return (this.stmt("SELECT id, version FROM datasources WHERE status = 'unverified' ORDER BY seq").all() as Row[]).map((r) => ({ id: String(r.id), version: Number(r.version) }));
+  }
+
+  // ---- idempotency --------------------------------------------------------------------------
+
+  getIdempotency(orgId: string, mode: Mode, key: string, notBefore: number): IdempotencyRecord | undefined {
+    const r = this.stmt("SELECT fingerprint, status, body, created FROM idempotency WHERE org_id = ? AND mode = ? AND key = ? AND created >= ?").get(orgId, mode, key, notBefore) as
+      | Row
+      | undefined;
+    return r ? { fingerprint: r.fingerprint as Uint8Array, status: Number(r.status), body: String(r.body), created: Number(r.created) } : undefined;
+  }
+
+  putIdempotency(orgId: string, mode: Mode, key: string, rec: IdempotencyRecord): void {
+    // REPLACE: an expired record under the same key gives way to the new one.
+    this.stmt("INSERT OR REPLACE INTO idempotency (org_id, mode, key, fingerprint, status, body, created) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+      orgId,
+      mode,
+      key,
+      rec.fingerprint,
+      rec.status,
+      rec.body,
+      rec.created,
+    );
+  }
+
+  purgeIdempotency(before: number): void {
+    this.stmt("DELETE FROM idempotency WHERE created < ?").run(before);
+  }
+}
