@@ -2,3 +2,5 @@ export { startPostgres, type Postgres, type StartPostgresOptions } from "./postg
 export { freeLoopbackPort } from "./ports";
 export { runPulumi, pulumiWorkspace, type PulumiResult, type PulumiWorkspace, type RunOptions } from "./pulumi";
 export { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
+export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type StartAbloLocalOptions } from "./ablo-local";
+export { benchServer } from "./bench-server";

@@ -85,7 +85,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (t?.action === "rate_limit") throw new RateLimitError(t.retryAfter, "An injected rate limit: retry after the Retry-After delay.");
   });
 
-  app.addHook("onResponse", async (req, reply) => accessLog(req, reply.statusCode));
+  // Logged as the answer is handed to the socket, not after: whoever holds a response can
+  // already find its log line (tests and the e2e suite count requests in the logs).
+  app.addHook("onSend", (req, reply, payload, done) => {
+    accessLog(req, reply.statusCode);
+    done(null, payload);
+  });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err)));
   app.setNotFoundHandler((req, reply) => {

@@ -19,7 +19,12 @@ export function hashToken(token: string): Buffer {
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,512})\s*$/i;
 
+const CACHE_MAX = 10_000;
+
 export class Authenticator {
+  /** Keys are never revoked or changed once issued: a found key may be cached (by hash). */
+  private readonly cache = new Map<string, Principal>();
+
   constructor(private readonly store: Store) {}
 
   /** 401 for a missing, malformed or unknown token. */
@@ -29,10 +34,17 @@ export class Authenticator {
     }
     const m = BEARER.exec(header);
     if (!m) throw new AuthenticationError("api_key_invalid", "The Authorization header must be `Bearer <key>`.");
-    const key = this.store.keyByHash(hashToken(m[1]!));
+    const hash = hashToken(m[1]!);
+    const cacheKey = hash.toString("base64");
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const key = this.store.keyByHash(hash);
     // One message for every unknown token: no hint whether the shape or the value was wrong.
     if (!key) throw new AuthenticationError("api_key_invalid", "Invalid API key provided.");
-    return { keyId: key.id, orgId: key.orgId, mode: key.mode, scopes: new Set(key.scopes) };
+    const p: Principal = { keyId: key.id, orgId: key.orgId, mode: key.mode, scopes: new Set(key.scopes) };
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(cacheKey, p);
+    return p;
   }
 }
 

@@ -91,7 +91,7 @@ export class Datasources {
       created: this.now(),
     };
     const reply = json(200, toResource({ ...row, seq: 0 }));
-    this.deps.store.tx(() => {
+    await this.deps.store.write(() => {
       this.deps.store.insertDatasource(row);
       ticket?.record(reply.status, reply.body);
     });
@@ -132,7 +132,7 @@ export class Datasources {
       } satisfies Partial<DatasourceRow>);
     }
     const reply = json(200, toResource(next));
-    this.deps.store.tx(() => {
+    await this.deps.store.write(() => {
       this.deps.store.updateDatasource(next);
       ticket?.record(reply.status, reply.body);
     });
@@ -140,8 +140,8 @@ export class Datasources {
     return reply;
   }
 
-  delete(p: Principal, id: string): Reply {
-    if (idMode(id) !== p.mode || !this.deps.store.tx(() => this.deps.store.deleteDatasource(p.orgId, p.mode, id))) throw notFound(id);
+  async delete(p: Principal, id: string): Promise<Reply> {
+    if (idMode(id) !== p.mode || !(await this.deps.store.write(() => this.deps.store.deleteDatasource(p.orgId, p.mode, id)))) throw notFound(id);
     return json(200, DeletedDatasourceSchema.parse({ object: "datasource", id, deleted: true }));
   }
 

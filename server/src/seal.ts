@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "./errors";
+import { randomPooledBytes } from "./random";
 
 export const MASTER_KEY_FILE = "master.key";
 export const MASTER_KEY_ENV = "ABLO_LOCAL_MASTER_KEY";
@@ -19,18 +20,19 @@ export class SealError extends Error {
  * value copied onto another record does not open. Layout: version(1) | iv(12) | tag(16) | ct.
  */
 export class Sealer {
-  readonly #encKey: Buffer;
-  readonly #macKey: Buffer;
+  // KeyObjects, not Buffers: node would otherwise rebuild one on every cipher and MAC.
+  readonly #encKey: KeyObject;
+  readonly #macKey: KeyObject;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new ConfigError("the master key must be 32 bytes");
     // Separate subkeys: the fingerprint MAC never shares a key with the cipher.
-    this.#encKey = Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "ablo-local seal v1", 32));
-    this.#macKey = Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "ablo-local fingerprint v1", 32));
+    this.#encKey = createSecretKey(Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "ablo-local seal v1", 32)));
+    this.#macKey = createSecretKey(Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "ablo-local fingerprint v1", 32)));
   }
 
   seal(plaintext: string, aad: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomPooledBytes(IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.#encKey, iv);
     cipher.setAAD(Buffer.from(aad, "utf8"));
     const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);

@@ -61,7 +61,7 @@ const MIGRATIONS = [
      scopes TEXT NOT NULL,
      created INTEGER NOT NULL);
    CREATE TABLE datasources (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     seq INTEGER PRIMARY KEY,
      id TEXT NOT NULL UNIQUE,
      org_id TEXT NOT NULL REFERENCES organizations(id),
      mode TEXT NOT NULL CHECK (mode IN ('live', 'test')),
@@ -77,7 +77,6 @@ const MIGRATIONS = [
      version INTEGER NOT NULL,
      created INTEGER NOT NULL);
    CREATE INDEX datasources_owner ON datasources (org_id, mode, seq);
-   CREATE INDEX datasources_unverified ON datasources (status) WHERE status = 'unverified';
    CREATE TABLE idempotency (
      org_id TEXT NOT NULL,
      mode TEXT NOT NULL,
@@ -107,6 +106,7 @@ type Row = Record<string, unknown>;
 export class Store {
   readonly db: DatabaseSyncType;
   private readonly stmts = new Map<string, StatementSync>();
+  private readonly pending: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
 
   constructor(dataDir: string, opts: { synchronous?: "NORMAL" | "FULL" } = {}) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -146,7 +146,49 @@ export class Store {
     }
   }
 
+  /**
+   * Group commit: writes queued during one turn of the event loop share one transaction (each in
+   * its own savepoint, so one failure does not undo the others). Each promise settles after the
+   * COMMIT: a response is never sent for a write that is not durable.
+   */
+  write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.tx(() => {
+        for (const w of batch) {
+          this.db.exec("SAVEPOINT w");
+          try {
+            results.push({ ok: true, value: w.fn() });
+            this.db.exec("RELEASE w");
+          } catch (error) {
+            this.db.exec("ROLLBACK TO w");
+            this.db.exec("RELEASE w");
+            results.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      batch.forEach((w) => w.reject(error));
+      return;
+    }
+    batch.forEach((w, i) => {
+      const r = results[i]!;
+      if (r.ok) w.resolve(r.value);
+      else w.reject(r.error);
+    });
+  }
+
   close(): void {
+    if (this.pending.length > 0) this.flush();
     if (this.db.isOpen) this.db.close();
   }
 

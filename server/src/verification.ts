@@ -100,7 +100,7 @@ export class Verifier {
       if (!(e instanceof VerificationFailure)) this.opts.logger.error({ datasource: row.id, err: { name: (e as Error).name } }, "verification crashed");
     }
     if (this.stopped) return; // leave it unverified: the next start picks it up
-    const recorded = this.opts.store.setVerification(row.id, row.version, status, lastError);
+    const recorded = await this.opts.store.write(() => this.opts.store.setVerification(row.id, row.version, status, lastError));
     this.opts.logger.info({ datasource: row.id, status, lastError, recorded }, "datasource verified");
   }
 

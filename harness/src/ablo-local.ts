@@ -1,0 +1,183 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "./paths";
+import { freeLoopbackPort } from "./ports";
+
+export interface StartAbloLocalOptions {
+  /** Data directory; default a fresh temporary one, removed by stop(). */
+  dataDir?: string;
+  /** Admit loopback database hosts (local demos and tests against a local PostgreSQL). */
+  allowPrivateHosts?: boolean;
+  /** Verify datasources against their database (default true); false never dials. */
+  verification?: boolean;
+  /** Static DNS {"name": ["1.2.3.4"]} instead of real DNS (tests: always give one for names). */
+  dnsMap?: Record<string, string[]>;
+  /** Fault rules active from the start ({"rules": [...]}, see server/src/faults.ts). */
+  faults?: unknown;
+  /** Enable /_admin/faults. */
+  admin?: boolean;
+  /** Requests per second per key; 0 = off; default the server's (100). */
+  rateLimit?: number;
+  /** Extra environment for the server (e.g. ABLO_LOCAL_MASTER_KEY). */
+  env?: Record<string, string>;
+  /** Enable GET /_bench/empty (benchmarks). */
+  benchRoutes?: boolean;
+  logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
+  bodyLimit?: number;
+  /** How long to wait for GET /v1/openapi.json (default 20 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface AbloLocal {
+  baseUrl: string;
+  port: number;
+  dataDir: string;
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
+  /** Everything the server printed (stdout and stderr), across restarts. */
+  logs(): string;
+  /** A new key for `org` (created on first use); capability token when scopes are given. */
+  createKey(org: string, mode: "test" | "live", scopes?: string[]): Promise<string>;
+  /** SIGTERM (graceful), then removes the temporary data directory if we created it. */
+  stop(): Promise<void>;
+  /** SIGKILL: no shutdown code runs. restart() brings it back on the same port. */
+  kill9(): Promise<void>;
+  /** Graceful stop if running, then start again on the same port and data directory. */
+  restart(): Promise<void>;
+}
+
+/** The compiled CLI: what users run, so it is what tests run (build with `tsc -b server`). */
+export const ABLO_LOCAL_CLI = join(REPO_ROOT, "server", "dist", "cli.js");
+
+const children = new Set<ChildProcess>();
+process.once("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
+}
+
+/**
+ * Starts the compiled ablo-local as a real child process on a free 127.0.0.1 port and waits until
+ * GET /v1/openapi.json answers. The child is killed if this process exits.
+ */
+export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<AbloLocal> {
+  if (!existsSync(ABLO_LOCAL_CLI)) throw new Error(`${ABLO_LOCAL_CLI} is missing: build first (tsc -b server)`);
+  const ownsData = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "ablo-local-data-")));
+  const cfgDir = await mkdtemp(join(tmpdir(), "ablo-local-cfg-"));
+  const env = { ...process.env, ...(opts.env ?? {}) };
+  const args: string[] = ["--data", dataDir, "--verification", opts.verification === false ? "off" : "on"];
+  if (opts.allowPrivateHosts) args.push("--allow-private-hosts");
+  if (opts.admin) args.push("--admin");
+  if (opts.rateLimit !== undefined) args.push("--rate-limit", String(opts.rateLimit));
+  if (opts.benchRoutes) args.push("--bench-routes");
+  if (opts.logLevel) args.push("--log-level", opts.logLevel);
+  if (opts.bodyLimit !== undefined) args.push("--body-limit", String(opts.bodyLimit));
+  if (opts.dnsMap) {
+    const file = join(cfgDir, "dns.json");
+    await writeFile(file, JSON.stringify(opts.dnsMap));
+    args.push("--dns", file);
+  } else args.push("--dns", "system");
+  if (opts.faults !== undefined) {
+    const file = join(cfgDir, "faults.json");
+    await writeFile(file, JSON.stringify(opts.faults));
+    args.push("--faults", file);
+  }
+
+  const logChunks: string[] = [];
+  let child: ChildProcess | undefined;
+  let port = 0;
+
+  async function launch(p: number): Promise<"ok" | "port_in_use"> {
+    const c = spawn(process.execPath, [ABLO_LOCAL_CLI, "serve", "--port", String(p), "--host", "127.0.0.1", ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.add(c);
+    c.once("exit", () => children.delete(c));
+    const startOffset = logChunks.length;
+    c.stdout!.on("data", (b: Buffer) => logChunks.push(b.toString("utf8")));
+    c.stderr!.on("data", (b: Buffer) => logChunks.push(b.toString("utf8")));
+    child = c;
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
+    while (Date.now() < deadline) {
+      if (c.exitCode !== null || c.signalCode !== null) {
+        const out = logChunks.slice(startOffset).join("");
+        if (out.includes("EADDRINUSE")) return "port_in_use";
+        throw new Error(`ablo-local exited (${c.exitCode ?? c.signalCode}) before it was ready:\n${out.slice(-2000)}`);
+      }
+      try {
+        const res = await fetch(`http://127.0.0.1:${p}/v1/openapi.json`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return "ok";
+      } catch {
+        // not listening yet
+      }
+      await sleep(40);
+    }
+    c.kill("SIGKILL");
+    await exited(c);
+    throw new Error(`ablo-local did not answer GET /v1/openapi.json on port ${p} in time:\n${logChunks.slice(startOffset).join("").slice(-2000)}`);
+  }
+
+  /** First start: a fresh port, retried if another process grabbed it meanwhile. */
+  for (let attempt = 0; ; attempt++) {
+    port = await freeLoopbackPort();
+    if ((await launch(port)) === "ok") break;
+    if (attempt >= 4) throw new Error("ablo-local: no free port after 5 attempts");
+  }
+
+  async function terminate(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    c.kill(signal);
+    const timer = signal === "SIGTERM" ? setTimeout(() => c.kill("SIGKILL"), 10_000) : undefined;
+    await exited(c);
+    if (timer) clearTimeout(timer);
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    get pid() {
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
+    logs: () => logChunks.join(""),
+    createKey(org, mode, scopes) {
+      const a = [ABLO_LOCAL_CLI, "keys", "create", "--org", org, "--mode", mode, "--data", dataDir];
+      if (scopes !== undefined) a.push("--scopes", scopes.join(","));
+      return new Promise((resolve, reject) => {
+        execFile(process.execPath, a, { env, encoding: "utf8" }, (err, stdout, stderr) => {
+          if (err) reject(new Error(`ablo-local keys create failed: ${stderr.trim() || err.message}`));
+          else resolve(stdout.trim());
+        });
+      });
+    },
+    stop() {
+      stopped ??= (async () => {
+        await terminate("SIGTERM");
+        await rm(cfgDir, { recursive: true, force: true });
+        if (ownsData) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+    kill9: () => terminate("SIGKILL"),
+    async restart() {
+      if (stopped) throw new Error("ablo-local was stopped: start a new one");
+      await terminate("SIGTERM");
+      // Same port, so baseUrl stays valid; it was ours a moment ago, retry briefly if busy.
+      for (let attempt = 0; ; attempt++) {
+        if ((await launch(port)) === "ok") return;
+        if (attempt >= 20) throw new Error(`ablo-local: port ${port} stayed busy after restart`);
+        await sleep(100);
+      }
+    },
+  };
+}
