@@ -48,17 +48,16 @@ async function register(client: AbloClient, s: Settings, inputs: DatasourceInput
   const params = { connectionString: inputs.connectionString, schema: inputs.schema, metadata: inputs.metadata };
   const key = createKey(s, inputs);
   const ds = await client.datasources.create(params, key ? { idempotencyKey: key } : {});
-  // A replayed create of a datasource deleted since (destroy, then up again within the API's
-  // idempotency window) answers the old id: register anew under a fresh key.
-  if (key && ds.status !== "unverified") {
-    try {
-      return await client.datasources.retrieve(ds.id);
-    } catch (err) {
-      if (err instanceof AbloNotFoundError) return client.datasources.create(params, { idempotencyKey: randomUUID() });
-      throw err;
-    }
+  if (!key) return ds;
+  // A replay answers the first response byte for byte: read the current state, and if that
+  // datasource was deleted since (destroy or an out-of-band delete, then up again within the
+  // API's idempotency window), register anew under a fresh key.
+  try {
+    return await client.datasources.retrieve(ds.id);
+  } catch (err) {
+    if (err instanceof AbloNotFoundError) return client.datasources.create(params, { idempotencyKey: randomUUID() });
+    throw err;
   }
-  return ds;
 }
 
 async function adopt(client: AbloClient, inputs: DatasourceInputs & { adoptId: string }): Promise<DatasourceResponse> {
