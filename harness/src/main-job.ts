@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole product, locally and for real. Starts PostgreSQL with a demo database
+ * and a non-superuser role, starts ablo-local with a fresh organization and sandbox key, runs
+ * `pulumi up` on the root project (examples/quickstart) to register the database, waits for
+ * `active`, prints the outputs, then destroys everything. `--keep` leaves it all running.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { startAbloLocal, type AbloLocal } from "./ablo-local";
+import { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
+import { startPostgres, type Postgres } from "./postgres";
+import { runPulumi, type PulumiResult } from "./pulumi";
+import { steps } from "./steps";
+
+const STACK = "demo";
+
+async function main(): Promise<void> {
+  const opts = new Command("npm start")
+    .description("Register a real local PostgreSQL with a local Ablo API server through `pulumi up`, then clean up")
+    .option("--keep", "leave PostgreSQL, ablo-local and the stack running, and say how to reach them")
+    .option("-v, --verbose", "show the engine's full output")
+    .parse(process.argv)
+    .opts<{ keep?: boolean; verbose?: boolean }>();
+
+  const step = steps(5);
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+
+  try {
+    const pg: Postgres = await step("Starting PostgreSQL on 127.0.0.1", async () => {
+      const pg = await startPostgres();
+      cleanups.push(() => pg.stop());
+      return pg;
+    });
+    // A fresh role for the demo: not a superuser, no BYPASSRLS, as Ablo's verification requires.
+    const password = randomBytes(12).toString("base64url");
+    await pg.sql(`CREATE ROLE ablo_app LOGIN PASSWORD '${password}' NOSUPERUSER NOBYPASSRLS`);
+    await pg.sql("CREATE DATABASE shop OWNER ablo_app");
+    const databaseUrl = pg.url("ablo_app", password, "shop");
+
+    const dataDir = await mkdtemp(join(tmpdir(), "ablo-local-demo-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const { api, apiKey } = await step("Starting the local Ablo API server (ablo-local)", async () => {
+      // Loopback is private: admitted here for the local demo only, never by default.
+      const api: AbloLocal = await startAbloLocal({ dataDir, allowPrivateHosts: true, verification: true });
+      cleanups.push(() => api.stop());
+      const apiKey = await api.createKey("demo-org", "test");
+      return { api, apiKey };
+    }, (r) => r.api.baseUrl);
+
+    const env = { ABLO_STACK: STACK, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ablo-local-only" };
+    const pulumi = async (args: string[], stdin?: string): Promise<PulumiResult> => {
+      const r = await runPulumi(args, {
+        cwd: REPO_ROOT,
+        env,
+        ...(stdin !== undefined ? { stdin } : {}),
+        ...(opts.verbose ? { onOutput: (c: string) => process.stdout.write(c) } : {}),
+      });
+      if (r.code !== 0) throw new Error(`pulumi ${args[0]} failed:\n${r.stdout}\n${r.stderr}`);
+      return r;
+    };
+
+    await step(`Preparing stack "${STACK}" (file backend in .pulumi-state)`, async () => {
+      // A leftover stack from an interrupted run points at servers that are gone: start afresh.
+      await runPulumi(["stack", "rm", STACK, "--yes", "--force"], { cwd: REPO_ROOT, env });
+      await pulumi(["stack", "init", STACK]);
+      // Secrets go through stdin, never the command line (visible in `ps`).
+      await pulumi(["config", "set", "--secret", "ablo:apiKey"], apiKey);
+      await pulumi(["config", "set", "ablo:baseUrl", api.baseUrl]);
+      await pulumi(["config", "set", "--secret", "databaseUrl"], databaseUrl);
+      cleanups.push(() => runPulumi(["stack", "rm", STACK, "--yes", "--force"], { cwd: REPO_ROOT, env }));
+    });
+
+    const up = await step("pulumi up: registering the database as a Datasource and waiting for verification", () =>
+      pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]),
+    );
+    const outputs = JSON.parse((await pulumi(["stack", "output", "--json"])).stdout) as Record<string, string>;
+    const summary = /Resources:\s*\n([\s\S]*?)\n\s*\n/.exec(up.stdout)?.[1]?.trim().replace(/\s+/g, " ") ?? "";
+    console.log(`
+  Datasource registered (${summary}):
+    id           ${outputs.id}
+    status       ${outputs.status}
+    host         ${outputs.host}
+    database     ${outputs.database}
+    display name ${outputs.displayName}
+`);
+    if (outputs.status !== "active") throw new Error(`expected status active, got ${outputs.status}`);
+
+    if (opts.keep) {
+      console.log(`  Left running (Ctrl-C stops and removes everything):
+    Ablo API     ${api.baseUrl}   (key: ./scripts/pulumi config get ablo:apiKey --stack ${STACK})
+    PostgreSQL   127.0.0.1:${pg.port}, database shop, role ablo_app
+    Pulumi       ./scripts/pulumi stack --stack ${STACK}    (state in .pulumi-state)
+    Try          curl -s -H "Authorization: Bearer $(./scripts/pulumi config get ablo:apiKey --stack ${STACK})" ${api.baseUrl}/v1/datasources
+`);
+      cleanups.length = 0; // Ctrl-C: destroy first, then stop the servers
+      cleanups.push(() => pg.stop(), () => api.stop(), () => pulumi(["destroy", "--yes", "--skip-preview"]));
+      await new Promise(() => undefined);
+    }
+
+    await step("pulumi destroy: removing the Datasource", () => pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"]));
+    const left = await fetch(`${api.baseUrl}/v1/datasources`, { headers: { authorization: `Bearer ${apiKey}` } }).then((r) => r.json() as Promise<{ data: unknown[] }>);
+    console.log(`  Destroyed: the API now lists ${left.data.length} datasources. Stopping PostgreSQL and ablo-local.`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`\nnpm start failed: ${err.message}`);
+  console.error(`(engine: ${PULUMI_SCRIPT}; run with -- --verbose for the engine's full output)`);
+  process.exit(1);
+});
