@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "./errors";
 import { randomPooledBytes } from "./random";
@@ -71,10 +71,14 @@ function decodeKey(text: string, where: string): Buffer {
  * The master key: from ABLO_LOCAL_MASTER_KEY if set, else `master.key` in the data directory,
  * created on first start with mode 0600 (O_EXCL: two processes starting at once agree on one key).
  */
-export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.env, opts: { create?: boolean } = {}): Buffer {
   const fromEnv = env[MASTER_KEY_ENV];
   if (fromEnv !== undefined && fromEnv !== "") return decodeKey(fromEnv, MASTER_KEY_ENV);
   const path = join(dataDir, MASTER_KEY_FILE);
+  if (opts.create === false && !existsSync(path)) {
+    // Data sealed under ABLO_LOCAL_MASTER_KEY: a fresh key file would never open it.
+    throw new ConfigError(`${path} is missing and this data directory already holds sealed data: set ${MASTER_KEY_ENV}`);
+  }
   try {
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {

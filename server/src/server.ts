@@ -47,8 +47,8 @@ const KEY_CHECK = "master_key_check";
 export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, synchronous?: "NORMAL" | "FULL"): { store: Store; sealer: Sealer } {
   const store = new Store(dataDir, synchronous ? { synchronous } : {});
   try {
-    const sealer = new Sealer(loadMasterKey(dataDir, env));
     const check = store.getMeta(KEY_CHECK);
+    const sealer = new Sealer(loadMasterKey(dataDir, env, { create: check === undefined }));
     if (check === undefined) store.setMeta(KEY_CHECK, sealer.seal("ablo-local", KEY_CHECK));
     else sealer.open(check, KEY_CHECK);
     return { store, sealer };
