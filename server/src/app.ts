@@ -65,25 +65,30 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
-  app.addHook("onRequest", async (req, reply) => {
-    const st: RequestState = { started: performance.now(), faults: undefined };
-    state.set(req, st);
+  // Callback style: the common case (no faults) costs no promise.
+  app.addHook("onRequest", (req, reply, done) => {
+    state.set(req, { started: performance.now(), faults: undefined });
     reply.header("Request-Id", req.id);
     const path = pathOf(req.url);
-    if (!deps.faults.active || path.startsWith("/_admin/")) return;
+    if (!deps.faults.active || path.startsWith("/_admin/")) return done();
+    applyFaults(req, reply, path).then(() => done(), done);
+  });
+
+  /** The faults decided before the request runs: latency, then an error, a 429 or a reset. */
+  async function applyFaults(req: FastifyRequest, reply: FastifyReply, path: string): Promise<void> {
     const plan = deps.faults.plan(req.method, path);
-    st.faults = plan;
+    state.get(req)!.faults = plan;
     if (plan.latencyMs > 0) await new Promise((r) => setTimeout(r, plan.latencyMs));
     const t = plan.terminal;
     if (t?.action === "reset") {
-      reply.hijack();
+      reply.hijack(); // fastify stops here: nothing is sent
       accessLog(req, 0, "fault: connection reset");
       req.raw.socket.resetAndDestroy();
       return;
     }
     if (t?.action === "error") throw new ServerError("injected_fault", "An injected fault: the server failed this request (nothing was changed).", t.status);
     if (t?.action === "rate_limit") throw new RateLimitError(t.retryAfter, "An injected rate limit: retry after the Retry-After delay.");
-  });
+  }
 
   // Logged as the answer is handed to the socket, not after: whoever holds a response can
   // already find its log line (tests and the e2e suite count requests in the logs).

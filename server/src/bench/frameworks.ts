@@ -11,7 +11,7 @@ import { z } from "zod";
 
 const Body = z.strictObject({ connectionString: z.string().min(1), metadata: z.record(z.string(), z.string()).default({}) });
 
-async function serveFastify(port: number): Promise<void> {
+async function serveFastify(port: number): Promise<number> {
   const { default: Fastify } = await import("fastify");
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   app.removeAllContentTypeParsers();
@@ -22,9 +22,10 @@ async function serveFastify(port: number): Promise<void> {
     reply.header("content-type", "application/json").send(JSON.stringify({ object: "x", ...parsed }));
   });
   await app.listen({ port, host: "127.0.0.1" });
+  return (app.server.address() as { port: number }).port;
 }
 
-async function serveHono(port: number): Promise<void> {
+async function serveHono(port: number): Promise<number> {
   const { Hono } = await import("hono");
   const { serve } = await import("@hono/node-server");
   const app = new Hono();
@@ -33,7 +34,7 @@ async function serveHono(port: number): Promise<void> {
     const parsed = Body.parse(JSON.parse(await c.req.text()));
     return c.body(JSON.stringify({ object: "x", ...parsed }), 200, { "content-type": "application/json" });
   });
-  await new Promise<void>((resolve) => serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve()));
+  return new Promise<number>((resolve) => serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, (info) => resolve(info.port)));
 }
 
 function once(agent: Agent, port: number, method: string, path: string, body?: string): Promise<void> {
@@ -77,18 +78,16 @@ export function cpuSeconds(pid: number): number {
 async function main(): Promise<void> {
   const [, , role, fw, portArg] = process.argv;
   if (role === "serve") {
-    const port = Number(portArg);
-    await (fw === "fastify" ? serveFastify(port) : serveHono(port));
-    process.stdout.write("ready\n");
+    const port = await (fw === "fastify" ? serveFastify(Number(portArg ?? 0)) : serveHono(Number(portArg ?? 0)));
+    process.stdout.write(`${port}\n`);
     return;
   }
   const body = JSON.stringify({ connectionString: "postgres://app:pw@db.example.com:5432/shop", metadata: { team: "data" } });
   const fws = ["fastify", "hono"];
   const servers = await Promise.all(
-    fws.map(async (fw, i) => {
-      const port = 47101 + i;
-      const child = spawn(process.execPath, [__filename, "serve", fw, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
-      await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+    fws.map(async (fw) => {
+      const child = spawn(process.execPath, [__filename, "serve", fw, "0"], { stdio: ["ignore", "pipe", "inherit"] });
+      const port = await new Promise<number>((resolve) => child.stdout!.once("data", (b: Buffer) => resolve(Number(b.toString().trim()))));
       return { fw, port, child, rps: { empty: [] as number[], json: [] as number[] }, cpu: { empty: [] as number[], json: [] as number[] } };
     }),
   );
