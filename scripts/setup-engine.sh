@@ -10,7 +10,8 @@ set -euo pipefail
 ENGINE_VERSION="v3.274.1" # also pinned in scripts/engine/go.mod; >= the npm @pulumi/pulumi we use
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
-bin="$cache/engine-$ENGINE_VERSION-$(sha256sum "$here/engine/go.sum" "$here/engine/langhost/main.go" | sha256sum | cut -c1-12)/bin"
+# Keyed by version and by what we build it from (contents only, so every clone shares the cache).
+bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.sum" "$here/engine/langhost/main.go" | sha256sum | cut -c1-12)/bin"
 
 say() { echo "[engine] $*" >&2; }
 fail() { echo "[engine] FAILED at step '$1': $2" >&2; exit 1; }
