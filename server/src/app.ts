@@ -54,7 +54,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     genReqId: () => `req_${randomBase62(20)}`,
     // Never trust a client-chosen request id: ours appear in logs and error bodies.
     requestIdHeader: false,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has neither our error shape nor a Request-Id; requests
+    // that still arrive on open connections are served (the store closes after the server).
+    return503OnClosing: false,
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
     // Malformed URLs and the like: same error shape as everything else.

@@ -78,12 +78,14 @@ export class Verifier {
     while (this.running < this.concurrency && this.queue.length > 0) {
       const job = this.queue.shift()!;
       this.running++;
-      void this.run(job).finally(() => {
-        this.running--;
-        this.queued.delete(`${job.id}@${job.version}`);
-        this.pump();
-        if (this.running === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((r) => r());
-      });
+      void this.run(job)
+        .catch((e: unknown) => this.opts.logger.error({ datasource: job.id, err: { name: (e as Error)?.name } }, "verification could not record its result"))
+        .finally(() => {
+          this.running--;
+          this.queued.delete(`${job.id}@${job.version}`);
+          this.pump();
+          if (this.running === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((r) => r());
+        });
     }
   }
 
