@@ -6,6 +6,7 @@ import {
   ErrorBodySchema,
   IDEMPOTENCY,
   LIST_LIMITS,
+  METADATA_LIMITS,
   UpdateDatasourceParamsSchema,
 } from "@ablo/api";
 import { z } from "zod";
@@ -13,6 +14,13 @@ import { z } from "zod";
 function schemaOf(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>;
   return rest;
+}
+
+/** The key-count limit is a zod refinement, which JSON Schema output drops: state it here. */
+function withMetadataLimit(schema: Record<string, unknown>): Record<string, unknown> {
+  const metadata = (schema.properties as Record<string, Record<string, unknown>> | undefined)?.metadata;
+  if (metadata) metadata.maxProperties = METADATA_LIMITS.maxKeys;
+  return schema;
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -86,8 +94,8 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "sk_live_…, sk_test_…, or a capability token cap_live_…/cap_test_…" } },
       schemas: {
-        CreateDatasourceParams: schemaOf(CreateDatasourceParamsSchema, "input"),
-        UpdateDatasourceParams: schemaOf(UpdateDatasourceParamsSchema, "input"),
+        CreateDatasourceParams: withMetadataLimit(schemaOf(CreateDatasourceParamsSchema, "input")),
+        UpdateDatasourceParams: withMetadataLimit(schemaOf(UpdateDatasourceParamsSchema, "input")),
         Datasource: schemaOf(DatasourceSchema, "output"),
         DeletedDatasource: schemaOf(DeletedDatasourceSchema, "output"),
         DatasourceList: schemaOf(DatasourceListSchema, "output"),
