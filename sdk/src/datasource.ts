@@ -1,19 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * What the engine stores as `__provider` and runs in the dynamic-provider host. It must stay a
- * module reference: Pulumi serializes these closures into state, so they capture nothing but
- * `require` and load the real implementation (and read the API key) inside the provider process.
+ * What the engine stores as `__provider` and the dynamic-provider host evaluates (it calls
+ * `handler()` to get the provider). Pulumi's dynamic.Resource would serialize a closure here, which
+ * captures whatever the closure sees and costs a second of TypeScript-based analysis on every run;
+ * this is a fixed module reference instead: it holds nothing, and the provider process loads the
+ * implementation (and reads the API key) itself. The type token is the one dynamic.Resource uses.
  */
-const stub: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => require("@ablo/provider").datasourceProvider.configure(req),
-  check: (olds, news) => require("@ablo/provider").datasourceProvider.check(olds, news),
-  diff: (id, olds, news) => require("@ablo/provider").datasourceProvider.diff(id, olds, news),
-  create: (inputs) => require("@ablo/provider").datasourceProvider.create(inputs),
-  read: (id, props) => require("@ablo/provider").datasourceProvider.read(id, props),
-  update: (id, olds, news) => require("@ablo/provider").datasourceProvider.update(id, olds, news),
-  delete: (id) => require("@ablo/provider").datasourceProvider.delete(id),
-};
+export const SERIALIZED_PROVIDER = 'exports.handler = function () { return require("@ablo/provider").datasourceProvider; };\n';
+export const TYPE_TOKEN = "pulumi-nodejs:dynamic/ablo:Datasource";
 
 export interface DatasourceArgs {
   /**
@@ -55,7 +50,7 @@ function timeoutSeconds(s: string | undefined): number | undefined {
 }
 
 /** A PostgreSQL database registered with Ablo (`pulumi-nodejs:dynamic/ablo:Datasource`). */
-export class Datasource extends pulumi.dynamic.Resource {
+export class Datasource extends pulumi.CustomResource {
   declare readonly object: pulumi.Output<"datasource">;
   declare readonly connection: pulumi.Output<"direct" | "endpoint">;
   declare readonly status: pulumi.Output<"unverified" | "active" | "rejected">;
@@ -108,6 +103,7 @@ export class Datasource extends pulumi.dynamic.Resource {
         resourceKey: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       });
     }
-    super(stub, name, props, { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "fingerprint"] }, "ablo", "Datasource");
+    props.__provider = SERIALIZED_PROVIDER;
+    super(TYPE_TOKEN, name, props, { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "fingerprint"] });
   }
 }

@@ -1,1 +1,1 @@
-export { Datasource, type DatasourceArgs } from "./datasource";
+export { Datasource, type DatasourceArgs, SERIALIZED_PROVIDER, TYPE_TOKEN } from "./datasource";

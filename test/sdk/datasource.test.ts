@@ -33,7 +33,7 @@ test("registers pulumi-nodejs:dynamic/ablo:Datasource with a module-reference pr
   const provider = args.inputs.__provider as string;
   expect(provider).toContain('require("@ablo/provider")');
   expect(provider).not.toContain(CANARY);
-  expect(provider.length).toBeLessThan(4096);
+  expect(provider.length).toBeLessThan(256);
   if (process.env.SHOW_PROVIDER) console.log(provider);
   expect(await settle(ds.status)).toBe("active");
 });
