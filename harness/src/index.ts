@@ -4,3 +4,4 @@ export { runPulumi, pulumiWorkspace, type PulumiResult, type PulumiWorkspace, ty
 export { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
 export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type StartAbloLocalOptions } from "./ablo-local";
 export { benchServer } from "./bench-server";
+export { filesUnder, filesContaining } from "./canary";

@@ -1,6 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { join } from "node:path";
 import { ErrorBodySchema } from "@ablo/api";
 
 /** The password in every connection string the server tests send: it must never come back. */
@@ -75,22 +73,7 @@ export function rawRequest(
   });
 }
 
-export async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else if ((await stat(p)).isFile()) out.push(p);
-  }
-  return out;
-}
-
-/** Files in `dir` that contain `needle` (as UTF-8 bytes). */
-export async function filesContaining(dir: string, needle: string): Promise<string[]> {
-  const hits: string[] = [];
-  for (const f of await filesUnder(dir)) if ((await readFile(f)).includes(Buffer.from(needle, "utf8"))) hits.push(f);
-  return hits;
-}
+export { filesUnder, filesContaining } from "@ablo/harness";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
