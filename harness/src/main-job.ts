@@ -67,16 +67,17 @@ async function main(): Promise<void> {
       return r;
     };
 
+    const removeStack = () => runPulumi(["stack", "rm", STACK, "--yes", "--force"], { cwd: REPO_ROOT, env });
     await step(`Preparing stack "${STACK}" (file backend in .pulumi-state)`, async () => {
       // A leftover stack from an interrupted run points at servers that are gone: start afresh.
-      await runPulumi(["stack", "rm", STACK, "--yes", "--force"], { cwd: REPO_ROOT, env });
+      await removeStack();
       await pulumi(["stack", "init", STACK]);
       // Secrets go through stdin, never the command line (visible in `ps`).
       await pulumi(["config", "set", "--secret", "ablo:apiKey"], apiKey);
       await pulumi(["config", "set", "ablo:baseUrl", api.baseUrl]);
       await pulumi(["config", "set", "--secret", "databaseUrl"], databaseUrl);
-      cleanups.push(() => runPulumi(["stack", "rm", STACK, "--yes", "--force"], { cwd: REPO_ROOT, env }));
     });
+    cleanups.push(removeStack);
 
     const up = await step("pulumi up: registering the database as a Datasource and waiting for verification", () =>
       pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]),
@@ -96,12 +97,12 @@ async function main(): Promise<void> {
     if (opts.keep) {
       console.log(`  Left running (Ctrl-C stops and removes everything):
     Ablo API     ${api.baseUrl}   (key: ./scripts/pulumi config get ablo:apiKey --stack ${STACK})
-    PostgreSQL   127.0.0.1:${pg.port}, database shop, role ablo_app
+    PostgreSQL   127.0.0.1:${pg.port}, database shop, role ablo_app  (URL: ./scripts/pulumi config get databaseUrl --stack ${STACK})
     Pulumi       ./scripts/pulumi stack --stack ${STACK}    (state in .pulumi-state)
     Try          curl -s -H "Authorization: Bearer $(./scripts/pulumi config get ablo:apiKey --stack ${STACK})" ${api.baseUrl}/v1/datasources
 `);
-      cleanups.length = 0; // Ctrl-C: destroy first, then stop the servers
-      cleanups.push(() => pg.stop(), () => api.stop(), () => pulumi(["destroy", "--yes", "--skip-preview"]));
+      cleanups.length = 0; // Ctrl-C: destroy and remove the stack first, then stop the servers
+      cleanups.push(() => pg.stop(), () => api.stop(), removeStack, () => pulumi(["destroy", "--yes", "--skip-preview"]));
       await new Promise(() => undefined);
     }
 
