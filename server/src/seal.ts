@@ -9,6 +9,7 @@ export const MASTER_KEY_ENV = "ABLO_LOCAL_MASTER_KEY";
 const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
 
 /** The sealed form could not be opened: wrong master key, or the bytes were changed. */
 export class SealError extends Error {
@@ -32,11 +33,21 @@ export class Sealer {
   }
 
   seal(plaintext: string, aad: string): Buffer {
-    const iv = randomPooledBytes(IV_BYTES);
+    // One output buffer: version | iv | tag | ct, filled in place (GCM adds no padding).
+    const ptLen = Buffer.byteLength(plaintext, "utf8");
+    const out = Buffer.allocUnsafe(HEADER_BYTES + ptLen);
+    out[0] = VERSION;
+    const iv = out.subarray(1, 1 + IV_BYTES);
+    randomPooledBytes(IV_BYTES).copy(iv);
     const cipher = createCipheriv("aes-256-gcm", this.#encKey, iv);
     cipher.setAAD(Buffer.from(aad, "utf8"));
-    const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), ct]);
+    const ct = cipher.update(plaintext, "utf8");
+    const rest = cipher.final();
+    if (ct.length + rest.length !== ptLen) throw new Error("AES-GCM output length mismatch");
+    ct.copy(out, HEADER_BYTES);
+    rest.copy(out, HEADER_BYTES + ct.length);
+    cipher.getAuthTag().copy(out, 1 + IV_BYTES);
+    return out;
   }
 
   open(sealed: Uint8Array, aad: string): string {
