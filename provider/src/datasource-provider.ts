@@ -9,7 +9,8 @@ import { checkInputs, connectionTarget, DatasourceInputsSchema, type DatasourceI
 import { toOutputs, type DatasourceOutputs } from "./outputs";
 import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type Settings } from "./settings";
 
-const POLL_MS = 500;
+const FIRST_POLL_MS = 100;
+const MAX_POLL_MS = 2_000;
 
 // One keep-alive client per key and base URL for the life of the provider process.
 const clients = new Map<string, AbloClient>();
@@ -34,14 +35,21 @@ function createKey(s: Settings, inputs: DatasourceInputs): string | undefined {
   return `pulumi-create-${createHmac("sha256", s.apiKey).update(body).digest("base64url")}`;
 }
 
+/**
+ * Polls until verification is done: first after 100 ms (verification usually takes less than a
+ * second), then backing off to every 2 s, so a slow database does not mean a busy loop on the API.
+ */
 async function waitForVerification(client: AbloClient, ds: DatasourceResponse, timeoutSeconds: number): Promise<DatasourceResponse> {
-  if (ds.status !== "unverified") return ds;
-  try {
-    return await client.datasources.waitForStatus(ds.id, { timeoutMs: timeoutSeconds * 1000, pollMs: POLL_MS });
-  } catch (err) {
-    if ((err as { code?: string }).code === "wait_timeout") throw new VerificationTimeoutError(ds.id, timeoutSeconds);
-    throw err;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let delay = FIRST_POLL_MS;
+  let current = ds;
+  while (current.status === "unverified") {
+    if (Date.now() + delay > deadline) throw new VerificationTimeoutError(ds.id, timeoutSeconds);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, MAX_POLL_MS);
+    current = await client.datasources.retrieve(ds.id);
   }
+  return current;
 }
 
 async function register(client: AbloClient, s: Settings, inputs: DatasourceInputs): Promise<DatasourceResponse> {
