@@ -99,6 +99,27 @@ class Policy {
 
 const where = (i: number, n: number): string => (n > 1 ? `host ${i} of ${n}` : "the host");
 
+/**
+ * classifyHost is a pure function of its input and costs microseconds (two readings of every
+ * name): servers check the same few hosts and resolved addresses over and over. A small cache,
+ * keyed by the host string as written (no credentials), dropped whole when full; results are
+ * frozen so that no caller can change what the next one reads.
+ */
+const CLASSIFY_CACHE_MAX = 512;
+const CLASSIFY_KEY_MAX = 256;
+const classified = new Map<string, HostClassification>();
+
+function classifyCached(host: string): HostClassification {
+  if (host.length > CLASSIFY_KEY_MAX) return classifyHost(host);
+  let c = classified.get(host);
+  if (c === undefined) {
+    c = Object.freeze(classifyHost(host));
+    if (classified.size >= CLASSIFY_CACHE_MAX) classified.clear();
+    classified.set(host, c);
+  }
+  return c;
+}
+
 export function failureFor(c: Extract<HostClassification, { kind: "private" }>, index: number, count: number): CheckFailure {
   const w = where(index, count);
   if (c.hostClass === "unix-socket") {
@@ -114,13 +135,16 @@ const normalizeHostList = (s: string): string =>
   s
     .split(",")
     .map((h) => {
-      const c = classifyHost(h);
+      const c = classifyCached(h);
       return c.host ?? `\u0000${h}`;
     })
     .join(",");
 
 export function checkConnectionString(s: string, opts: CheckOptions = {}): CheckResult {
-  const policy = new Policy(opts);
+  return checkWithPolicy(s, new Policy(opts));
+}
+
+function checkWithPolicy(s: string, policy: Policy): CheckResult {
   let parsed: ParsedConnection;
   let uri;
   try {
@@ -153,9 +177,9 @@ export function checkConnectionString(s: string, opts: CheckOptions = {}): Check
   for (let i = 0; i < n; i++) {
     const spec = parsed.hosts[i] as (typeof parsed.hosts)[number];
     const index = i + 1;
-    const hostC = spec.host === "" && spec.hostaddr !== undefined ? undefined : classifyHost(spec.host);
+    const hostC = spec.host === "" && spec.hostaddr !== undefined ? undefined : classifyCached(spec.host);
     if (spec.hostaddr !== undefined) {
-      const addrC = classifyHost(spec.hostaddr);
+      const addrC = classifyCached(spec.hostaddr);
       if (addrC.type !== "ipv4" && addrC.type !== "ipv6") {
         return { ok: false, code: "unparseable", keyword: "hostaddr", hostIndex: index, reason: `hostaddr of ${where(index, n)} is not a numeric address` };
       }
@@ -238,11 +262,19 @@ export interface ResolveSuccess {
 const MAX_ADDRESSES = 64;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timeout")), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -252,9 +284,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  */
 export async function resolveAndCheck(s: string, opts: ResolveOptions): Promise<ResolveSuccess | CheckFailure> {
   if (typeof opts?.resolve !== "function") throw new TypeError("resolveAndCheck needs a resolve function");
-  const r = checkConnectionString(s, opts);
-  if (!r.ok) return r;
   const policy = new Policy(opts);
+  const r = checkWithPolicy(s, policy);
+  if (!r.ok) return r;
   const n = r.hosts.length;
   const timeoutMs = opts.timeoutMs ?? 5000;
   const results = await Promise.all(
@@ -271,7 +303,7 @@ export async function resolveAndCheck(s: string, opts: ResolveOptions): Promise<
       }
       const addresses: string[] = [];
       for (const a of raw.slice(0, MAX_ADDRESSES)) {
-        const c = typeof a === "string" ? classifyHost(a) : undefined;
+        const c = typeof a === "string" ? classifyCached(a) : undefined;
         if (!c || (c.type !== "ipv4" && c.type !== "ipv6")) {
           return { ok: false, code: "resolution_failed", hostIndex: h.index, reason: `the resolver returned something other than an address for ${where(h.index, n)}` };
         }
