@@ -6,7 +6,7 @@ import type { Datasources, Reply } from "./datasources";
 import { ApiError, InvalidRequestError, RateLimitError, ServerError } from "./errors";
 import type { FaultPlan, Faults } from "./faults";
 import type { Idempotency } from "./idempotency";
-import type { Logger } from "./logger";
+import { accessLogger, type Logger } from "./logger";
 import { parseJsonBody } from "./params";
 import { randomBase62 } from "./random";
 import type { RateLimiter } from "./rate-limit";
@@ -105,11 +105,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendError(req, reply, new InvalidRequestError("unrecognized_request_url", `Unrecognized request URL (${req.method}: ${path}).`, undefined, 404));
   });
 
+  const writeAccessLine = accessLogger(logger);
   function accessLog(req: FastifyRequest, status: number, note?: string): void {
     const st = state.get(req);
     const ms = st ? Math.round((performance.now() - st.started) * 10) / 10 : undefined;
     // Method, path, status, timing, request id: never headers or bodies.
-    logger.info({ reqId: req.id, method: req.method, url: req.url, status, ms, ...(note ? { note } : {}) }, "request");
+    writeAccessLine(note ? { reqId: req.id, method: req.method, url: req.url, status, ms, note } : { reqId: req.id, method: req.method, url: req.url, status, ms });
   }
 
   function toApiError(err: unknown): ApiError {

@@ -2,12 +2,15 @@ import pino, { type DestinationStream } from "pino";
 
 export type Logger = pino.Logger;
 
+/** Loggers built by createLogger: their JSON layout is known, so access lines can skip pino's generic path. */
+const plain = new WeakSet<Logger>();
+
 /**
  * Structured JSON logs on stdout. Request bodies and headers are never passed to the logger;
  * the redact list is a second fence in case a future call site passes a whole request.
  */
 export function createLogger(level = "info", destination?: DestinationStream): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: "ablo-local" },
@@ -18,4 +21,43 @@ export function createLogger(level = "info", destination?: DestinationStream): L
     },
     destination ?? pino.destination({ dest: 1, sync: true }),
   );
+  plain.add(logger);
+  return logger;
+}
+
+/** The fields of the one line logged per request: never headers or bodies. */
+export interface AccessLine {
+  reqId: string;
+  method: string;
+  url: string;
+  status: number;
+  ms: number | undefined;
+  note?: string;
+}
+
+type PinoInternals = Record<symbol, unknown>;
+
+/**
+ * `logger.info(fields, "request")`, byte for byte, without pino's per-call work (object merge,
+ * redaction walk, generic serializer): the line has a fixed set of fields, none of them secret.
+ * Loggers not made by createLogger (other layouts, hooks or formatters) take the pino path.
+ */
+export function accessLogger(logger: Logger): (line: AccessLine) => void {
+  const slow = (l: AccessLine): void => {
+    const { note, ...rest } = l;
+    logger.info(note !== undefined ? { ...rest, note } : rest, "request");
+  };
+  if (!plain.has(logger)) return slow;
+  const internals = logger as unknown as PinoInternals;
+  const stream = internals[pino.symbols.streamSym] as { write(s: string): unknown } | undefined;
+  const chindings = internals[pino.symbols.chindingsSym];
+  if (stream === undefined || typeof chindings !== "string") return slow;
+  return (l) => {
+    if (!logger.isLevelEnabled("info")) return;
+    // Same order as pino: level, time, bindings, the fields, msg. Strings through JSON.stringify.
+    let line = `{"level":30,"time":${Date.now()}${chindings},"reqId":${JSON.stringify(l.reqId)},"method":${JSON.stringify(l.method)},"url":${JSON.stringify(l.url)},"status":${l.status}`;
+    if (l.ms !== undefined) line += `,"ms":${l.ms}`;
+    if (l.note !== undefined) line += `,"note":${JSON.stringify(l.note)}`;
+    stream.write(`${line},"msg":"request"}\n`);
+  };
 }
