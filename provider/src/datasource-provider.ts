@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { idMode } from "@ablo/api";
 import { AbloClient, AbloNotFoundError, type DatasourceResponse } from "@ablo/client";
 import type * as pulumi from "@pulumi/pulumi";
@@ -123,9 +124,9 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
 }
 
 /**
- * The Datasource CRUD mapped onto the Ablo client. Loaded by the dynamic-provider host through
- * `require("@ablo/provider")` from the small stub the SDK serializes; none of this code, and no
- * value it holds, is ever serialized into state.
+ * The Datasource CRUD mapped onto the Ablo client. The dynamic-provider host loads it through the
+ * fixed module reference the SDK stores as `__provider` (`require("@ablo/provider")`): none of
+ * this code, and no value it holds, is ever serialized into state.
  */
 export const datasourceProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
@@ -182,7 +183,7 @@ export const datasourceProvider = {
     const inputs = parseInputs(news);
     const client = clientFor(resolveSettings());
     const rotating = !(await matchesFingerprint(inputs.connectionString, olds.fingerprint));
-    const metadataChanged = JSON.stringify(olds.metadata ?? {}) !== JSON.stringify(inputs.metadata);
+    const metadataChanged = !isDeepStrictEqual(olds.metadata ?? {}, inputs.metadata);
     let ds: DatasourceResponse;
     if (rotating || metadataChanged) {
       ds = await client.datasources.update(id, {
