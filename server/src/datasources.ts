@@ -91,10 +91,16 @@ export class Datasources {
       created: this.now(),
     };
     const reply = json(200, toResource({ ...row, seq: 0 }));
-    await this.deps.store.write(() => {
-      this.deps.store.insertDatasource(row);
-      ticket?.record(reply.status, reply.body);
-    });
+    const { store } = this.deps;
+    if (ticket === undefined && store.journaled) {
+      // Nothing else to record with it: one journal append makes it durable (see Store.appendCreate).
+      await store.appendCreate(row);
+    } else {
+      await store.write(() => {
+        store.insertDatasource(row);
+        ticket?.record(reply.status, reply.body);
+      });
+    }
     this.deps.onUnverified?.(id, row.version);
     return reply;
   }

@@ -13,5 +13,5 @@ export { openApiDocument } from "./openapi";
 export { parseJsonBody, parseParams, paramName } from "./params";
 export { RateLimiter } from "./rate-limit";
 export { Sealer, SealError, loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE } from "./seal";
-export { Store, DB_FILE } from "./store";
+export { Store, DB_FILE, JOURNAL_FILE } from "./store";
 export { Verifier, VerificationFailure } from "./verification";

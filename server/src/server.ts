@@ -44,8 +44,9 @@ export const DEFAULT_RATE_LIMIT = 100;
 const KEY_CHECK = "master_key_check";
 
 /** Opens the store with the master key, refusing a key that does not match the data directory. */
-export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, synchronous?: "NORMAL" | "FULL"): { store: Store; sealer: Sealer } {
-  const store = new Store(dataDir, synchronous ? { synchronous } : {});
+export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, synchronous?: "NORMAL" | "FULL", journal = false): { store: Store; sealer: Sealer } {
+  // Only the serving process journals creates (and replays the journal): `keys create` never does.
+  const store = new Store(dataDir, { ...(synchronous ? { synchronous } : {}), journal });
   try {
     const check = store.getMeta(KEY_CHECK);
     const sealer = new Sealer(loadMasterKey(dataDir, env, { create: check === undefined }));
@@ -61,7 +62,7 @@ export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env,
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger();
-  const { store, sealer } = openStore(opts.dataDir, opts.env, opts.synchronous);
+  const { store, sealer } = openStore(opts.dataDir, opts.env, opts.synchronous, true);
   const hosts = new HostPolicy({ resolve: opts.resolve, allowPrivateHosts: opts.allowPrivateHosts === true });
   const verifier = opts.verification === false ? undefined : new Verifier({ store, sealer, hosts, logger });
   const datasources = new Datasources({

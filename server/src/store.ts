@@ -1,9 +1,14 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync as DatabaseSyncType, StatementSync } from "node:sqlite";
 import type { DatasourceStatus, Metadata, Mode, Scope } from "@ablo/api";
 
 export const DB_FILE = "ablo-local.sqlite";
+/** Creates answered but not yet inserted into SQLite: one JSON line each (sealed, never plaintext). */
+export const JOURNAL_FILE = "ablo-local.journal";
+/** Journaled creates are moved into SQLite at the latest after this long, or this many. */
+const JOURNAL_FLUSH_MS = 20;
+const JOURNAL_FLUSH_ROWS = 512;
 
 export interface Organization {
   id: string;
@@ -113,8 +118,19 @@ export class Store {
   private readonly release: StatementSync;
   private readonly rollbackTo: StatementSync;
   private readonly pending: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  /** The create journal's fd (O_APPEND), when this store has one (the server's, synchronous=NORMAL). */
+  private journalFd: number | undefined;
+  /** Creates queued in this turn, written to the journal together. */
+  private readonly journalQueue: Array<{ row: NewDatasource; resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Creates in the journal and not yet in SQLite: moved in (drained) before any other use of the data. */
+  private unflushed: NewDatasource[] = [];
+  private drainTimer: NodeJS.Timeout | undefined;
 
-  constructor(dataDir: string, opts: { synchronous?: "NORMAL" | "FULL" } = {}) {
+  /**
+   * `journal`: creates may be made durable by one append to the create journal (see appendCreate);
+   * only the server's store, and only with synchronous=NORMAL (the journal is not fsynced).
+   */
+  constructor(dataDir: string, opts: { synchronous?: "NORMAL" | "FULL"; journal?: boolean } = {}) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.db = openDatabase(join(dataDir, DB_FILE));
     // Another process (`ablo-local keys create`) may write at the same time: wait, don't fail.
@@ -133,6 +149,106 @@ export class Store {
     this.release = this.db.prepare("RELEASE w");
     this.rollbackTo = this.db.prepare("ROLLBACK TO w");
     this.migrate();
+    if (opts.journal === true && (opts.synchronous ?? "NORMAL") === "NORMAL") {
+      const path = join(dataDir, JOURNAL_FILE);
+      this.journalFd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
+      this.replayJournal();
+    }
+  }
+
+  /** Whether creates can take the journal path (appendCreate). */
+  get journaled(): boolean {
+    return this.journalFd !== undefined;
+  }
+
+  /**
+   * Makes a create durable against `kill -9` without a SQLite commit: creates queued in the same
+   * turn are appended to the journal in one write (in the OS page cache once it returns, as a WAL
+   * commit with synchronous=NORMAL is). The promise settles after that write: a response is never
+   * sent for a create that is not in the journal. The rows move into SQLite in batches (drain),
+   * always before anything else reads or writes the data, and at the next start if the process died.
+   */
+  appendCreate(row: NewDatasource): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.journalQueue.push({ row, resolve, reject });
+      if (this.journalQueue.length === 1) setImmediate(() => this.writeJournal());
+    });
+  }
+
+  private writeJournal(): void {
+    const batch = this.journalQueue.splice(0);
+    if (batch.length === 0) return;
+    let text = "";
+    for (const { row } of batch) text += `${JSON.stringify({ ...row, sealed: Buffer.from(row.sealed.buffer, row.sealed.byteOffset, row.sealed.byteLength).toString("base64") })}\n`;
+    try {
+      const bytes = Buffer.from(text, "utf8");
+      let off = 0;
+      while (off < bytes.length) off += writeSync(this.journalFd!, bytes, off, bytes.length - off);
+    } catch (error) {
+      // Possibly a partial line at the end: replay skips it, and none of these was answered.
+      batch.forEach((w) => w.reject(error));
+      return;
+    }
+    for (const w of batch) this.unflushed.push(w.row);
+    if (this.unflushed.length >= JOURNAL_FLUSH_ROWS) this.drainQuietly();
+    else this.drainTimer ??= setTimeout(() => this.drainQuietly(), JOURNAL_FLUSH_MS).unref();
+    batch.forEach((w) => w.resolve());
+  }
+
+  private drainQuietly(): void {
+    try {
+      this.drain();
+    } catch {
+      // Still in the journal: the next use of the data retries, and so does the next start.
+    }
+  }
+
+  /** Moves journaled creates into SQLite (one transaction), then empties the journal. */
+  private drain(): void {
+    if (this.drainTimer !== undefined) {
+      clearTimeout(this.drainTimer);
+      this.drainTimer = undefined;
+    }
+    if (this.unflushed.length === 0) return;
+    const rows = this.unflushed;
+    this.begin.run();
+    try {
+      for (const r of rows) this.insertRow(r, false);
+      this.commit.run();
+    } catch (e) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw e;
+    }
+    this.unflushed = [];
+    // After the commit: a crash in between replays rows that are already there (ignored by id).
+    ftruncateSync(this.journalFd!, 0);
+  }
+
+  /** Before any read or write of datasources or idempotency records: journaled creates first. */
+  private sync(): void {
+    if (this.unflushed.length > 0 && !this.db.isTransaction) this.drain();
+  }
+
+  /** At start: complete lines of the journal go into SQLite (by id, so twice is harmless). */
+  private replayJournal(): void {
+    const fd = this.journalFd!;
+    if (fstatSync(fd).size === 0) return;
+    const text = readFileSync(fd, "utf8");
+    const lines = text.split("\n");
+    lines.pop(); // after the last newline: empty, or a torn line that was never answered
+    const rows: NewDatasource[] = [];
+    for (const line of lines) {
+      try {
+        const o = JSON.parse(line) as Omit<NewDatasource, "sealed"> & { sealed: string };
+        rows.push({ ...o, sealed: Buffer.from(o.sealed, "base64") });
+      } catch {
+        // unreadable: never completely written, so never answered
+      }
+    }
+    this.tx(() => {
+      for (const r of rows) this.insertRow(r, true);
+    });
+    ftruncateSync(fd, 0);
   }
 
   private migrate(): void {
@@ -151,6 +267,7 @@ export class Store {
 
   /** Runs `fn` in one write transaction (taken up front: no lock upgrade that could fail midway). */
   tx<T>(fn: () => T): T {
+    this.sync();
     this.begin.run();
     try {
       const result = fn();
@@ -218,6 +335,12 @@ export class Store {
 
   close(): void {
     if (this.pending.length > 0) this.flush();
+    if (this.journalQueue.length > 0) this.writeJournal();
+    if (this.journalFd !== undefined) {
+      if (this.db.isOpen) this.drainQuietly();
+      closeSync(this.journalFd);
+      this.journalFd = undefined;
+    }
     if (this.db.isOpen) this.db.close();
   }
 
@@ -284,26 +407,34 @@ export class Store {
   }
 
   insertDatasource(d: NewDatasource): DatasourceRow {
+    this.sync();
+    return { ...d, seq: this.insertRow(d, false) };
+  }
+
+  private insertRow(d: NewDatasource, ifAbsent: boolean): number {
     const res = this.stmt(
-      `INSERT INTO datasources (id, org_id, mode, host, targets, database, schema, display_name, sealed, metadata, status, last_error, version, created)
+      `INSERT${ifAbsent ? " OR IGNORE" : ""} INTO datasources (id, org_id, mode, host, targets, database, schema, display_name, sealed, metadata, status, last_error, version, created)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(d.id, d.orgId, d.mode, d.host, d.targets, d.database, d.schema, d.displayName, d.sealed, JSON.stringify(d.metadata), d.status, d.lastError, d.version, d.created);
-    return { ...d, seq: Number(res.lastInsertRowid) };
+    return Number(res.lastInsertRowid);
   }
 
   /** Only the owner's record, in the owner's mode: anything else is "not found". */
   getDatasource(orgId: string, mode: Mode, id: string): DatasourceRow | undefined {
+    this.sync();
     const r = this.stmt("SELECT * FROM datasources WHERE id = ? AND org_id = ? AND mode = ?").get(id, orgId, mode) as Row | undefined;
     return r ? Store.toRow(r) : undefined;
   }
 
   getDatasourceById(id: string): DatasourceRow | undefined {
+    this.sync();
     const r = this.stmt("SELECT * FROM datasources WHERE id = ?").get(id) as Row | undefined;
     return r ? Store.toRow(r) : undefined;
   }
 
   /** Newest first; `beforeSeq` continues after a cursor. Fetches one extra row to tell has_more. */
   listDatasources(orgId: string, mode: Mode, limit: number, beforeSeq?: number): { rows: DatasourceRow[]; hasMore: boolean } {
+    this.sync();
     const rows = (
       beforeSeq === undefined
         ? this.stmt("SELECT * FROM datasources WHERE org_id = ? AND mode = ? ORDER BY seq DESC LIMIT ?").all(orgId, mode, limit + 1)
@@ -313,6 +444,7 @@ export class Store {
   }
 
   updateDatasource(row: DatasourceRow): void {
+    this.sync();
     this.stmt(
       `UPDATE datasources SET host = ?, targets = ?, database = ?, display_name = ?, sealed = ?, metadata = ?, status = ?, last_error = ?, version = ?
        WHERE id = ?`,
@@ -320,22 +452,26 @@ export class Store {
   }
 
   deleteDatasource(orgId: string, mode: Mode, id: string): boolean {
+    this.sync();
     return Number(this.stmt("DELETE FROM datasources WHERE id = ? AND org_id = ? AND mode = ?").run(id, orgId, mode).changes) > 0;
   }
 
   /** Records a verification result unless the record was rotated or deleted meanwhile. */
   setVerification(id: string, version: number, status: DatasourceStatus, lastError: string | null): boolean {
+    this.sync();
     const res = this.stmt("UPDATE datasources SET status = ?, last_error = ? WHERE id = ? AND version = ? AND status = 'unverified'").run(status, lastError, id, version);
     return Number(res.changes) > 0;
   }
 
   unverified(): Array<{ id: string; version: number }> {
+    this.sync();
     return (this.stmt("SELECT id, version FROM datasources WHERE status = 'unverified' ORDER BY seq").all() as Row[]).map((r) => ({ id: String(r.id), version: Number(r.version) }));
   }
 
   // ---- idempotency --------------------------------------------------------------------------
 
   getIdempotency(orgId: string, mode: Mode, key: string, notBefore: number): IdempotencyRecord | undefined {
+    this.sync();
     const r = this.stmt("SELECT fingerprint, status, body, created FROM idempotency WHERE org_id = ? AND mode = ? AND key = ? AND created >= ?").get(orgId, mode, key, notBefore) as
       | Row
       | undefined;
@@ -343,6 +479,7 @@ export class Store {
   }
 
   putIdempotency(orgId: string, mode: Mode, key: string, rec: IdempotencyRecord): void {
+    this.sync();
     // REPLACE: an expired record under the same key gives way to the new one.
     this.stmt("INSERT OR REPLACE INTO idempotency (org_id, mode, key, fingerprint, status, body, created) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
       orgId,
@@ -356,6 +493,7 @@ export class Store {
   }
 
   purgeIdempotency(before: number): void {
+    this.sync();
     this.stmt("DELETE FROM idempotency WHERE created < ?").run(before);
   }
 }

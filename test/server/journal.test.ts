@@ -1,0 +1,154 @@
+import { randomBytes } from "node:crypto";
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startAbloLocal, type AbloLocal } from "@ablo/harness";
+import { DB_FILE, JOURNAL_FILE, Sealer, Store } from "ablo-local";
+import { CANARY, client, filesContaining } from "./helpers";
+
+// The create journal: an answered create is durable once appended, before it is in SQLite.
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "ablo-journal-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const sealer = new Sealer(randomBytes(32));
+let n = 0;
+function row(orgId = "org_j") {
+  const id = `dir_test_journal${String(++n).padStart(8, "0")}`;
+  return {
+    id,
+    orgId,
+    mode: "test" as const,
+    host: "db.example.com",
+    targets: "db.example.com:5432",
+    database: "shop",
+    schema: "public",
+    displayName: "app@db.example.com/shop",
+    sealed: sealer.seal(`postgres://app:${CANARY}@db.example.com:5432/shop`, id),
+    metadata: { n: String(n) },
+    status: "unverified" as const,
+    lastError: null,
+    version: 1,
+    created: 1_700_000_000 + n,
+  };
+}
+
+function storeWithOrg(dir: string): Store {
+  const store = new Store(dir, { journal: true });
+  store.tx(() => store.insertOrg({ id: "org_j", name: "journal", created: 1 }));
+  return store;
+}
+
+/** What a kill -9 leaves on disk right now: a copy of the files, taken synchronously. */
+function crashCopy(dir: string): string {
+  const to = tmp();
+  for (const f of [DB_FILE, `${DB_FILE}-wal`, JOURNAL_FILE]) if (existsSync(join(dir, f))) copyFileSync(join(dir, f), join(to, f));
+  return to;
+}
+
+describe("Store journal", () => {
+  test("journaled creates are replayed at the next start, once; a torn last line is ignored", async () => {
+    const dir = tmp();
+    const store = storeWithOrg(dir);
+    try {
+      const rows = [row(), row(), row()];
+      await Promise.all(rows.map((r) => store.appendCreate(r)));
+      const copy = crashCopy(dir); // before the rows were drained into SQLite
+      expect(statSync(join(copy, JOURNAL_FILE)).size).toBeGreaterThan(0);
+      const journal = readFileSync(join(copy, JOURNAL_FILE), "utf8");
+      expect(journal.split("\n").length).toBe(4);
+      expect(journal).not.toContain(CANARY);
+      appendFileSync(join(copy, JOURNAL_FILE), '{"id":"dir_test_torn","orgId":"org_j"'); // a write cut short
+      const reopened = new Store(copy, { journal: true });
+      try {
+        for (const r of rows) expect(reopened.getDatasource("org_j", "test", r.id)).toMatchObject({ ...r, sealed: expect.anything() });
+        expect(sealer.open(reopened.getDatasourceById(rows[0]!.id)!.sealed, rows[0]!.id)).toContain(CANARY);
+        expect(reopened.getDatasourceById("dir_test_torn")).toBeUndefined();
+        expect(reopened.listDatasources("org_j", "test", 10).rows.map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
+        expect(statSync(join(copy, JOURNAL_FILE)).size).toBe(0);
+      } finally {
+        reopened.close();
+      }
+      // Replaying a journal whose rows are already in SQLite (a crash between commit and truncation) changes nothing.
+      const again = crashCopy(dir);
+      writeFileSync(join(again, JOURNAL_FILE), journal);
+      const twice = new Store(again, { journal: true });
+      expect(twice.listDatasources("org_j", "test", 10).rows.length).toBe(3);
+      twice.close();
+      writeFileSync(join(again, JOURNAL_FILE), journal);
+      const third = new Store(again, { journal: true });
+      expect(third.listDatasources("org_j", "test", 10).rows.map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
+      third.close();
+    } finally {
+      store.close();
+    }
+  });
+
+  test("reads, updates and deletes see journaled creates; a deleted one is not resurrected", async () => {
+    const dir = tmp();
+    const store = storeWithOrg(dir);
+    try {
+      const [a, b] = [row(), row()];
+      await store.appendCreate(a);
+      await store.appendCreate(b);
+      expect(store.getDatasource("org_j", "test", a.id)?.id).toBe(a.id);
+      await store.write(() => store.deleteDatasource("org_j", "test", b.id));
+      const copy = crashCopy(dir);
+      const reopened = new Store(copy, { journal: true });
+      try {
+        expect(reopened.getDatasourceById(a.id)?.id).toBe(a.id);
+        expect(reopened.getDatasourceById(b.id)).toBeUndefined();
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  test("without the journal option (keys create) or with synchronous=FULL, nothing is journaled", () => {
+    const dir = tmp();
+    const plain = new Store(dir);
+    expect(plain.journaled).toBe(false);
+    plain.close();
+    const full = new Store(dir, { journal: true, synchronous: "FULL" });
+    expect(full.journaled).toBe(false);
+    full.close();
+    expect(existsSync(join(dir, JOURNAL_FILE))).toBe(false);
+  });
+});
+
+describe("server", () => {
+  const DNS = { "db.example.com": ["93.184.216.34"] };
+  let api: AbloLocal;
+  let key: string;
+  const { call, transcript } = client(() => api.baseUrl);
+  beforeAll(async () => {
+    api = await startAbloLocal({ verification: false, dnsMap: DNS, rateLimit: 0 });
+    key = await api.createKey("journal", "test");
+  });
+  afterAll(async () => {
+    try {
+      expect(transcript.filter((t) => t.includes(CANARY))).toEqual([]);
+      expect(api.logs()).not.toContain(CANARY);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  test("creates answered just before kill -9 (nothing else touched the store) survive, byte for byte", async () => {
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => call("POST", "/v1/datasources", { token: key, body: { connectionString: `postgres://app${i}:${CANARY}@db.example.com:5432/shop`, metadata: { i: String(i) } } })),
+    );
+    expect(created.every((r) => r.status === 200)).toBe(true);
+    await api.kill9();
+    expect(await filesContaining(api.dataDir, CANARY)).toEqual([]);
+    await api.restart();
+    for (const r of created) expect((await call("GET", `/v1/datasources/${r.json.id}`, { token: key })).text).toBe(r.text);
+    expect((await call("GET", "/v1/datasources?limit=100", { token: key })).json.data.length).toBe(30);
+  });
+});
