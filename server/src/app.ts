@@ -92,11 +92,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (t?.action === "rate_limit") throw new RateLimitError(t.retryAfter, "An injected rate limit: retry after the Retry-After delay.");
   }
 
-  // Logged as the answer is handed to the socket, not after: whoever holds a response can
-  // already find its log line (tests and the e2e suite count requests in the logs).
+  // Logged before the answer is handed to the socket, not after: whoever holds a response can
+  // already find its log line (tests and the e2e suite count requests in the logs). Answers
+  // sent in the same turn (the creates of one journal write, say) share one log write: each
+  // line is queued, and the answers go out right after the write, at the end of the turn.
+  let held: Array<() => void> = [];
+  const release = (): void => {
+    const go = held;
+    held = [];
+    try {
+      access.flush();
+    } finally {
+      for (const send of go) send();
+    }
+  };
   app.addHook("onSend", (req, reply, payload, done) => {
-    accessLog(req, reply.statusCode);
-    done(null, payload);
+    accessLog(req, reply.statusCode, undefined, true);
+    if (held.push(() => done(null, payload)) === 1) process.nextTick(release);
   });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err)));
@@ -105,12 +117,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendError(req, reply, new InvalidRequestError("unrecognized_request_url", `Unrecognized request URL (${req.method}: ${path}).`, undefined, 404));
   });
 
-  const writeAccessLine = accessLogger(logger);
-  function accessLog(req: FastifyRequest, status: number, note?: string): void {
+  const access = accessLogger(logger);
+  function accessLog(req: FastifyRequest, status: number, note?: string, queue = false): void {
     const st = state.get(req);
     const ms = st ? Math.round((performance.now() - st.started) * 10) / 10 : undefined;
     // Method, path, status, timing, request id: never headers or bodies.
-    writeAccessLine(note ? { reqId: req.id, method: req.method, url: req.url, status, ms, note } : { reqId: req.id, method: req.method, url: req.url, status, ms });
+    const line = note ? { reqId: req.id, method: req.method, url: req.url, status, ms, note } : { reqId: req.id, method: req.method, url: req.url, status, ms };
+    if (queue) access.queue(line);
+    else access.write(line);
   }
 
   function toApiError(err: unknown): ApiError {

@@ -37,27 +37,53 @@ export interface AccessLine {
 
 type PinoInternals = Record<symbol, unknown>;
 
+/** Access lines: written now, or queued and written together by flush() (one write for many). */
+export interface AccessLog {
+  write(line: AccessLine): void;
+  /** Loggers without the fast path write the line at once (flush then has nothing to do). */
+  queue(line: AccessLine): void;
+  flush(): void;
+}
+
 /**
  * `logger.info(fields, "request")`, byte for byte, without pino's per-call work (object merge,
  * redaction walk, generic serializer): the line has a fixed set of fields, none of them secret.
  * Loggers not made by createLogger (other layouts, hooks or formatters) take the pino path.
  */
-export function accessLogger(logger: Logger): (line: AccessLine) => void {
+export function accessLogger(logger: Logger): AccessLog {
   const slow = (l: AccessLine): void => {
     const { note, ...rest } = l;
     logger.info(note !== undefined ? { ...rest, note } : rest, "request");
   };
-  if (!plain.has(logger)) return slow;
+  const slowLog: AccessLog = { write: slow, queue: slow, flush: () => undefined };
+  if (!plain.has(logger)) return slowLog;
   const internals = logger as unknown as PinoInternals;
   const stream = internals[pino.symbols.streamSym] as { write(s: string): unknown } | undefined;
   const chindings = internals[pino.symbols.chindingsSym];
-  if (stream === undefined || typeof chindings !== "string") return slow;
-  return (l) => {
-    if (!logger.isLevelEnabled("info")) return;
+  if (stream === undefined || typeof chindings !== "string") return slowLog;
+  const format = (l: AccessLine): string => {
     // Same order as pino: level, time, bindings, the fields, msg. Strings through JSON.stringify.
     let line = `{"level":30,"time":${Date.now()}${chindings},"reqId":${JSON.stringify(l.reqId)},"method":${JSON.stringify(l.method)},"url":${JSON.stringify(l.url)},"status":${l.status}`;
     if (l.ms !== undefined) line += `,"ms":${l.ms}`;
     if (l.note !== undefined) line += `,"note":${JSON.stringify(l.note)}`;
-    stream.write(`${line},"msg":"request"}\n`);
+    return `${line},"msg":"request"}\n`;
+  };
+  let queued = "";
+  const flush = (): void => {
+    if (queued === "") return;
+    const text = queued;
+    queued = "";
+    stream.write(text);
+  };
+  return {
+    write(l) {
+      if (!logger.isLevelEnabled("info")) return;
+      flush(); // lines stay in order
+      stream.write(format(l));
+    },
+    queue(l) {
+      if (logger.isLevelEnabled("info")) queued += format(l);
+    },
+    flush,
   };
 }
