@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatasourceSchema } from "@ablo/api";
 import { startAbloLocal, type AbloLocal } from "@ablo/harness";
 import { DB_FILE, JOURNAL_FILE, Sealer, Store } from "ablo-local";
 import { CANARY, client, filesContaining } from "./helpers";
@@ -123,7 +124,7 @@ describe("Store journal", () => {
 });
 
 describe("server", () => {
-  const DNS = { "db.example.com": ["93.184.216.34"] };
+  const DNS = { "db.example.com": ["93.184.216.34"], "db2.example.com": ["2606:2800:220:1:248:1893:25c8:1946"] };
   let api: AbloLocal;
   let key: string;
   const { call, transcript } = client(() => api.baseUrl);
@@ -150,5 +151,22 @@ describe("server", () => {
     await api.restart();
     for (const r of created) expect((await call("GET", `/v1/datasources/${r.json.id}`, { token: key })).text).toBe(r.text);
     expect((await call("GET", "/v1/datasources?limit=100", { token: key })).json.data.length).toBe(30);
+  });
+
+  test("create answers (built without a second schema pass) satisfy DatasourceSchema and equal what retrieve answers", async () => {
+    const bodies = [
+      { connectionString: `postgres://app:${CANARY}@db.example.com:5432/shop` },
+      { connectionString: `postgresql://app:${CANARY}@db.example.com/shop?sslmode=require`, schema: "analytics", metadata: { a: "1", "b-key": "x".repeat(200) } },
+      { connectionString: `postgres://app:${CANARY}@db.example.com:5432,db2.example.com:6543/shop`, metadata: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])) },
+      { connectionString: `postgres://app:${CANARY}@93.184.216.34:5432/shop`, connection: "direct" },
+      { connectionString: `postgres://app:${CANARY}@[2606:2800:220:1:248:1893:25c8:1946]:5432` },
+      { connectionString: `postgres://%C3%BCser:${CANARY}@db.example.com/d%C3%BCb`, metadata: { "ünï": "cödé \" \\ \n" } },
+    ];
+    for (const body of bodies) {
+      const r = await call("POST", "/v1/datasources", { token: key, body });
+      expect(r.status).toBe(200);
+      expect(() => DatasourceSchema.parse(r.json)).not.toThrow();
+      expect((await call("GET", `/v1/datasources/${r.json.id}`, { token: key })).text).toBe(r.text);
+    }
   });
 });
