@@ -38,7 +38,9 @@ function once(agent: Agent, port: number, method: string, path: string, headers:
 }
 
 /** `total` requests over CONNECTIONS keep-alive connections, stopping early at `deadline`. */
-async function run(port: number, pid: number | undefined, total: number, deadline: number, next: () => [string, string, string | undefined], headers: Record<string, string>): Promise<Sample> {
+type Req = [method: string, path: string, body?: string, extraHeaders?: Record<string, string>];
+
+async function run(port: number, pid: number | undefined, total: number, deadline: number, next: () => Req, headers: Record<string, string>): Promise<Sample> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   let left = total;
   let done = 0;
@@ -47,8 +49,8 @@ async function run(port: number, pid: number | undefined, total: number, deadlin
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (left-- > 0 && performance.now() < deadline) {
-        const [method, path, body] = next();
-        await once(agent, port, method, path, headers, body);
+        const [method, path, body, extra] = next();
+        await once(agent, port, method, path, extra ? { ...headers, ...extra } : headers, body);
         done++;
       }
     }),
@@ -78,12 +80,16 @@ export async function benchServer(opts: { runs?: number; perRun?: number; maxSec
     const createRes = await fetch(`${api.baseUrl}/v1/datasources`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
     const id = ((await createRes.json()) as { id: string }).id;
 
+    // `create` is a plain POST (curl); `keyed` carries a fresh Idempotency-Key as @ablo/client
+    // sends on every POST, which takes the server's idempotency bookkeeping path.
+    let n = 0;
     const kinds = {
-      empty: (): [string, string, string | undefined] => ["GET", "/_bench/empty", undefined],
-      create: (): [string, string, string | undefined] => ["POST", "/v1/datasources", body],
-      retrieve: (): [string, string, string | undefined] => ["GET", `/v1/datasources/${id}`, undefined],
+      empty: (): Req => ["GET", "/_bench/empty"],
+      create: (): Req => ["POST", "/v1/datasources", body],
+      keyed: (): Req => ["POST", "/v1/datasources", body, { "idempotency-key": `bench-${process.pid}-${n++}` }],
+      retrieve: (): Req => ["GET", `/v1/datasources/${id}`],
     };
-    const samples: Record<keyof typeof kinds, Sample[]> = { empty: [], create: [], retrieve: [] };
+    const samples: Record<keyof typeof kinds, Sample[]> = { empty: [], create: [], keyed: [], retrieve: [] };
     // Warm-up (JIT, SQLite page cache), not counted.
     for (const k of Object.keys(kinds) as Array<keyof typeof kinds>) await run(api.port, api.pid, 500, deadline, kinds[k], headers);
     // Interleaved rounds: a noisy neighbour on the machine hurts every kind alike.
@@ -100,8 +106,9 @@ export async function benchServer(opts: { runs?: number; perRun?: number; maxSec
       `ablo-local (fastify, node:sqlite, verification off, rate limit off): medians of ${samples.empty.length} runs x ${perRun} requests, ${CONNECTIONS} keep-alive connections on loopback`,
       `  empty route     GET  /_bench/empty          ${rps("empty").toFixed(0).padStart(6)} req/s  (${cpu("empty")})`,
       `  create          POST /v1/datasources        ${rps("create").toFixed(0).padStart(6)} req/s  (${cpu("create")})`,
+      `  create, keyed   POST /v1/datasources        ${rps("keyed").toFixed(0).padStart(6)} req/s  (${cpu("keyed")})  with Idempotency-Key`,
       `  retrieve        GET  /v1/datasources/{id}   ${rps("retrieve").toFixed(0).padStart(6)} req/s  (${cpu("retrieve")})`,
-      `  create / empty  ${ratio.toFixed(0)} %  (target >= 70 %: ${ratio >= 70 ? "met" : "NOT met"});  retrieve / empty ${((rps("retrieve") / rps("empty")) * 100).toFixed(0)} %`,
+      `  create / empty  ${ratio.toFixed(0)} %  (target >= 70 %: ${ratio >= 70 ? "met" : "NOT met"});  keyed create / empty ${((rps("keyed") / rps("empty")) * 100).toFixed(0)} %;  retrieve / empty ${((rps("retrieve") / rps("empty")) * 100).toFixed(0)} %`,
     ];
     return lines.join("\n");
   } finally {
