@@ -13,7 +13,7 @@ export interface StartAbloLocalOptions {
   allowPrivateHosts?: boolean;
   /** Verify datasources against their database (default true); false never dials. */
   verification?: boolean;
-  /** Static DNS {"name": ["1.2.3.4"]} instead of real DNS (tests: always give one for names). */
+  /** Static DNS {"name": ["1.2.3.4"]}; default empty: the harness never queries real DNS. */
   dnsMap?: Record<string, string[]>;
   /** Fault rules active from the start ({"rules": [...]}, see server/src/faults.ts). */
   faults?: unknown;
@@ -78,11 +78,11 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   if (opts.benchRoutes) args.push("--bench-routes");
   if (opts.logLevel) args.push("--log-level", opts.logLevel);
   if (opts.bodyLimit !== undefined) args.push("--body-limit", String(opts.bodyLimit));
-  if (opts.dnsMap) {
-    const file = join(cfgDir, "dns.json");
-    await writeFile(file, JSON.stringify(opts.dnsMap));
-    args.push("--dns", file);
-  } else args.push("--dns", "system");
+  // Never real DNS from the harness (tests, benchmarks, the demo): names resolve only through
+  // the static map, which is empty unless given.
+  const dnsFile = join(cfgDir, "dns.json");
+  await writeFile(dnsFile, JSON.stringify(opts.dnsMap ?? {}));
+  args.push("--dns", dnsFile);
   if (opts.faults !== undefined) {
     const file = join(cfgDir, "faults.json");
     await writeFile(file, JSON.stringify(opts.faults));
@@ -126,10 +126,16 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   }
 
   /** First start: a fresh port, retried if another process grabbed it meanwhile. */
-  for (let attempt = 0; ; attempt++) {
-    port = await freeLoopbackPort();
-    if ((await launch(port)) === "ok") break;
-    if (attempt >= 4) throw new Error("ablo-local: no free port after 5 attempts");
+  try {
+    for (let attempt = 0; ; attempt++) {
+      port = await freeLoopbackPort();
+      if ((await launch(port)) === "ok") break;
+      if (attempt >= 4) throw new Error("ablo-local: no free port after 5 attempts");
+    }
+  } catch (err) {
+    await rm(cfgDir, { recursive: true, force: true });
+    if (ownsData) await rm(dataDir, { recursive: true, force: true });
+    throw err;
   }
 
   async function terminate(signal: "SIGTERM" | "SIGKILL"): Promise<void> {

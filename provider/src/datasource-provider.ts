@@ -1,4 +1,3 @@
-import { createHmac, randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { idMode } from "@ablo/api";
 import { AbloClient, AbloNotFoundError, type DatasourceResponse } from "@ablo/client";
@@ -26,17 +25,6 @@ function clientFor(s: Settings): AbloClient {
 }
 
 /**
- * A deterministic key for the create of one resource with one body: a create interrupted after
- * the API committed it (a killed `pulumi up`) replays the same datasource instead of making a
- * second one. Keyed with the API key, so the header reveals nothing about the connection string.
- */
-function createKey(s: Settings, inputs: DatasourceInputs): string | undefined {
-  if (!inputs.resourceKey) return undefined;
-  const body = JSON.stringify([inputs.resourceKey, inputs.connectionString, inputs.schema, inputs.metadata]);
-  return `pulumi-create-${createHmac("sha256", s.apiKey).update(body).digest("base64url")}`;
-}
-
-/**
  * Polls until verification is done: first after 100 ms (verification usually takes less than a
  * second), then backing off to every 2 s, so a slow database does not mean a busy loop on the API.
  */
@@ -53,20 +41,11 @@ async function waitForVerification(client: AbloClient, ds: DatasourceResponse, t
   return current;
 }
 
-async function register(client: AbloClient, s: Settings, inputs: DatasourceInputs): Promise<DatasourceResponse> {
-  const params = { connectionString: inputs.connectionString, schema: inputs.schema, metadata: inputs.metadata };
-  const key = createKey(s, inputs);
-  const ds = await client.datasources.create(params, key ? { idempotencyKey: key } : {});
-  if (!key) return ds;
-  // A replay answers the first response byte for byte: read the current state, and if that
-  // datasource was deleted since (destroy or an out-of-band delete, then up again within the
-  // API's idempotency window), register anew under a fresh key.
-  try {
-    return await client.datasources.retrieve(ds.id);
-  } catch (err) {
-    if (err instanceof AbloNotFoundError) return client.datasources.create(params, { idempotencyKey: randomUUID() });
-    throw err;
-  }
+async function register(client: AbloClient, inputs: DatasourceInputs): Promise<DatasourceResponse> {
+  // The client makes one Idempotency-Key per create and sends it on every retry. It is random on
+  // purpose: a key derived from the inputs would replay the old datasource on a forced replacement
+  // (`pulumi up --replace`) with unchanged inputs, and the engine would then delete it.
+  return client.datasources.create({ connectionString: inputs.connectionString, schema: inputs.schema, metadata: inputs.metadata });
 }
 
 async function adopt(client: AbloClient, inputs: DatasourceInputs & { adoptId: string }): Promise<DatasourceResponse> {
@@ -75,7 +54,7 @@ async function adopt(client: AbloClient, inputs: DatasourceInputs & { adoptId: s
   if (existing.connection !== "direct") {
     throw new AdoptMismatchError(inputs.adoptId, `an ${existing.connection} datasource`, "a direct PostgreSQL connection");
   }
-  if (existing.host.toLowerCase() !== t.host || existing.database !== t.database) {
+  if (existing.host !== t.host || existing.database !== t.database) {
     throw new AdoptMismatchError(inputs.adoptId, `${existing.host}/${existing.database}`, `${t.host}/${t.database}`);
   }
   if (existing.schema !== inputs.schema) {
@@ -162,7 +141,7 @@ export const datasourceProvider = {
     const s = resolveSettings();
     const client = clientFor(s);
     const adopted = inputs.adoptId !== undefined;
-    const registered = adopted ? await adopt(client, { ...inputs, adoptId: inputs.adoptId! }) : await register(client, s, inputs);
+    const registered = adopted ? await adopt(client, { ...inputs, adoptId: inputs.adoptId! }) : await register(client, inputs);
     const ds = await settle(client, registered, inputs, !adopted);
     const fp = await fingerprint(inputs.connectionString);
     return { id: ds.id, outs: toOutputs(ds, { port: connectionTarget(inputs.connectionString).port, fingerprint: fp }) };

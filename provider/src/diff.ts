@@ -13,7 +13,7 @@ export interface DatasourceDiff {
   rotation: boolean;
 }
 
-const sameHost = (a: string, b: string) => a.toLowerCase().replace(/\.$/, "") === b.toLowerCase().replace(/\.$/, "");
+const sameHost = (a: string, b: string) => a === b.toLowerCase().replace(/\.$/, "");
 
 /**
  * Compares new inputs with the last known state (outputs, refreshed or not). The stored string is

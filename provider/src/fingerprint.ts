@@ -28,7 +28,8 @@ export async function matchesFingerprint(secret: string, fp: unknown): Promise<b
   const [kind, n, r, p, salt, hash] = fp.split(":");
   if (kind !== "scrypt" || !salt || !hash) return false;
   const [N, R, P] = [Number(n), Number(r), Number(p)];
-  if (![N, R, P].every((x) => Number.isInteger(x) && x > 0) || N > 1 << 20) return false;
+  // Bounded, so a corrupted or hand-edited state cannot make diff allocate gigabytes.
+  if (![N, R, P].every((x) => Number.isInteger(x) && x > 0) || N > 1 << 20 || R > 32 || P > 16) return false;
   const expected = Buffer.from(hash, "base64");
   const actual = await derive(secret, Buffer.from(salt, "base64"), N, R, P);
   return expected.length === actual.length && timingSafeEqual(expected, actual);

@@ -1,5 +1,5 @@
 import { ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
-import { isConnectionStringError, parseConnectionString } from "@ablo/connection";
+import { classifyHost, ConnectionStringError, isConnectionStringError, parseConnectionString } from "@ablo/connection";
 import { z } from "zod";
 
 /** The engine's placeholder for a value not known until apply (preview of a computed input). */
@@ -19,8 +19,6 @@ export const DatasourceInputsSchema = z.object({
     .string()
     .regex(new RegExp(`^(${ID_PREFIX.directTest}|${ID_PREFIX.directLive})[A-Za-z0-9]+$`), "adoptId must be a datasource id (ds_… or ds_test_…)")
     .optional(),
-  /** Stack-unique name of the resource, for deterministic idempotency keys. */
-  resourceKey: z.string().min(1).optional(),
 });
 export type DatasourceInputs = z.infer<typeof DatasourceInputsSchema>;
 
@@ -43,9 +41,11 @@ export interface CheckFailure {
 export function connectionTarget(connectionString: string): ConnectionTarget {
   const parsed = parseConnectionString(connectionString);
   const first = parsed.hosts[0];
-  if (!first || !first.host) throw new Error("connectionString must name a host");
+  if (!first || !first.host) throw new ConnectionStringError("unparseable", "connectionString must name a host");
   return {
-    host: parsed.hosts.map((h) => h.host.toLowerCase()).join(","),
+    // Normalized as the API normalizes the `host` it returns (lowercase, no trailing dot,
+    // canonical IP): the same classifier, so diff and adopt compare like with like.
+    host: parsed.hosts.map((h) => classifyHost(h.host).host ?? h.host.toLowerCase()).join(","),
     port: first.port ?? 5432,
     database: parsed.database ?? parsed.user ?? "", // libpq: dbname defaults to the user name
     user: parsed.user ?? "",

@@ -21,8 +21,9 @@ export interface DatasourceArgs {
   /** Up to 50 string pairs; keys ≤ 40 characters, values ≤ 500. Changed in place. */
   metadata?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
-   * Wait for Ablo to verify the connection (default true), bounded by `customTimeouts.create`
-   * (or `update`), 5 minutes by default. A datasource rejected at creation is deleted again.
+   * Wait for Ablo to verify the connection (default true), at creation and after a rotation,
+   * bounded by `customTimeouts.create` (5 minutes by default). A datasource rejected at creation
+   * is deleted again.
    */
   waitForVerification?: pulumi.Input<boolean>;
   /**
@@ -40,13 +41,18 @@ const OUTPUTS = [
   "retryCount", "lastRequestAt", "lastSuccessAt", "port", "fingerprint",
 ] as const;
 
-/** `5m`, `90s`, `1h30m` → seconds (Pulumi's customTimeouts syntax). */
+const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9 };
+
+/** A Go duration as customTimeouts takes it (`5m`, `1.5h`, `90m30s`) → whole seconds. */
 function timeoutSeconds(s: string | undefined): number | undefined {
-  if (!s) return undefined;
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(s.trim());
-  if (!m || s.trim() === "") throw new Error(`customTimeouts value ${JSON.stringify(s)} is not like "5m", "90s" or "1h30m"`);
-  const total = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
-  return total > 0 ? total : undefined;
+  if (s === undefined || s.trim() === "") return undefined;
+  const text = s.trim();
+  if (!/^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/.test(text)) {
+    throw new Error(`customTimeouts value ${JSON.stringify(s)} is not a duration like "5m", "90s" or "1.5h"`);
+  }
+  let total = 0;
+  for (const [, n, , unit] of text.matchAll(/(\d+(\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(n) * UNIT_SECONDS[unit!]!;
+  return total >= 1 ? Math.ceil(total) : undefined;
 }
 
 /** A PostgreSQL database registered with Ablo (`pulumi-nodejs:dynamic/ablo:Datasource`). */
@@ -100,7 +106,6 @@ export class Datasource extends pulumi.CustomResource {
         waitForVerification: args.waitForVerification,
         adoptId: args.adoptId ?? importId,
         verificationTimeoutSeconds: timeoutSeconds(opts.customTimeouts?.create),
-        resourceKey: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       });
     }
     props.__provider = SERIALIZED_PROVIDER;

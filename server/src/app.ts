@@ -36,6 +36,14 @@ interface RequestState {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const state = new WeakMap<FastifyRequest, RequestState>();
+/** The URL as logged: query values dropped (a client may put anything there, even a secret), names kept. */
+const loggedUrl = (url: string): string => {
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const names = url.slice(q + 1).split("&").map((kv) => kv.split("=")[0]).filter(Boolean);
+  return `${url.slice(0, q)}?${names.map((n) => `${n}=`).join("&")}`;
+};
+
 const pathOf = (url: string): string => {
   const q = url.indexOf("?");
   return q < 0 ? url : url.slice(0, q);
@@ -122,7 +130,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const st = state.get(req);
     const ms = st ? Math.round((performance.now() - st.started) * 10) / 10 : undefined;
     // Method, path, status, timing, request id: never headers or bodies.
-    const line = note ? { reqId: req.id, method: req.method, url: req.url, status, ms, note } : { reqId: req.id, method: req.method, url: req.url, status, ms };
+    const url = loggedUrl(req.url);
+    const line = note ? { reqId: req.id, method: req.method, url, status, ms, note } : { reqId: req.id, method: req.method, url, status, ms };
     if (queue) access.queue(line);
     else access.write(line);
   }

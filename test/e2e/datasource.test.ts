@@ -170,6 +170,16 @@ test("an out-of-band delete is dropped by refresh, and up creates it again", asy
   expect(ids[0]).not.toBe(firstId);
 });
 
+test("a forced replacement with unchanged inputs makes a new datasource and deletes the old one", async () => {
+  const state = JSON.parse((await ok(["stack", "export"])).stdout);
+  const res = state.deployment.resources.find((r: { type: string }) => r.type.endsWith("ablo:Datasource"));
+  await ok(["up", "--yes", "--skip-preview", "--replace", res.urn]);
+  const after = (await outputs()).id as string;
+  expect(after).not.toBe(res.id);
+  expect(await listIds()).toEqual([after]);
+  expect((await apiGet(`/v1/datasources/${after}`)).body.status).toBe("active");
+});
+
 test("a superuser role is rejected at verification with a clear error, and leaves no orphan", async () => {
   const before = await listIds();
   await setSecret("databaseUrl", pg.url("boss", CANARY, "shop")); // shop ≠ billing: a replacement

@@ -29,7 +29,7 @@ test("registers pulumi-nodejs:dynamic/ablo:Datasource with a module-reference pr
   await settle(ds.urn);
   const args = registered.find((r) => r.name === "orders")!;
   expect(args.type).toBe("pulumi-nodejs:dynamic/ablo:Datasource");
-  expect(args.inputs).toMatchObject({ metadata: { team: "a" }, resourceKey: "organization/proj/stack/orders" });
+  expect(args.inputs).toMatchObject({ metadata: { team: "a" } });
   const provider = args.inputs.__provider as string;
   expect(provider).toContain('require("@ablo/provider")');
   expect(provider).not.toContain(CANARY);
@@ -42,6 +42,9 @@ test("customTimeouts.create bounds the verification wait", async () => {
   const ds = new Datasource("timed", { connectionString: "postgres://app:x@db.example.com/shop" }, { customTimeouts: { create: "1h30m" } });
   await settle(ds.urn);
   expect(registered.find((r) => r.name === "timed")!.inputs.verificationTimeoutSeconds).toBe(5400);
+  const go = new Datasource("go-duration", { connectionString: "postgres://app:x@db.example.com/shop" }, { customTimeouts: { create: "1.5m30s500ms" } });
+  await settle(go.urn);
+  expect(registered.find((r) => r.name === "go-duration")!.inputs.verificationTimeoutSeconds).toBe(121);
   expect(() => new Datasource("bad", { connectionString: "x" }, { customTimeouts: { create: "soon" } })).toThrow(/customTimeouts/);
 });
 

@@ -439,6 +439,7 @@ test("every request is logged once as JSON with its request id, without headers 
   });
   expect(lines).toHaveLength(1);
   const entry = JSON.parse(lines[0]!);
-  expect(entry).toMatchObject({ reqId: id, method: "GET", url: "/v1/datasources?limit=1", status: 200, msg: "request" });
+  // Query values are not logged (a client may put a secret there by mistake), names are.
+  expect(entry).toMatchObject({ reqId: id, method: "GET", url: "/v1/datasources?limit=", status: 200, msg: "request" });
   expect(api.logs()).not.toMatch(/authorization|bearer/i);
 });
