@@ -31,8 +31,10 @@ export interface WaitForStatusOptions {
   until?: (ds: DatasourceResponse) => boolean;
   /** Total budget (default 60 s); an AbloTimeoutError (code `wait_timeout`) after it. */
   timeoutMs?: number;
-  /** Pause between polls (default 1 s). */
+  /** Pause between polls (default 1 s); the first pause when `maxPollMs` is set. */
   pollMs?: number;
+  /** When set, the pause doubles after each poll up to this (quick first answers, no busy loop). */
+  maxPollMs?: number;
 }
 
 export const leftUnverified = (ds: DatasourceResponse): boolean => ds.status !== undefined && ds.status !== "unverified";
@@ -110,8 +112,9 @@ export class Datasources {
 
   /** Polls `retrieve` until `until` holds (by default: verification finished), bounded by `timeoutMs`. */
   async waitForStatus(id: string, options: WaitForStatusOptions = {}): Promise<DatasourceResponse> {
-    const { until = leftUnverified, timeoutMs = 60_000, pollMs = 1_000 } = options;
+    const { until = leftUnverified, timeoutMs = 60_000, pollMs = 1_000, maxPollMs = pollMs } = options;
     const deadline = Date.now() + timeoutMs;
+    let pause = pollMs;
     for (;;) {
       const ds = await this.retrieve(id);
       if (until(ds)) return ds;
@@ -123,7 +126,8 @@ export class Datasources {
           message: `Datasource ${ds.id} still ${ds.status ?? "without a status"} after ${timeoutMs} ms`,
         });
       }
-      await this.#sleep(Math.min(pollMs, remaining));
+      await this.#sleep(Math.min(pause, remaining));
+      pause = Math.min(pause * 2, Math.max(maxPollMs, pollMs));
     }
   }
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { idMode } from "@ablo/api";
-import { AbloClient, AbloNotFoundError, type DatasourceResponse } from "@ablo/client";
+import { AbloClient, AbloNotFoundError, AbloTimeoutError, type DatasourceResponse } from "@ablo/client";
 import type * as pulumi from "@pulumi/pulumi";
 import { diffDatasource, metadataPatch } from "./diff";
 import { AdoptMismatchError, VerificationFailedError, VerificationTimeoutError } from "./errors";
@@ -8,9 +8,6 @@ import { fingerprint, matchesFingerprint } from "./fingerprint";
 import { checkInputs, connectionTarget, DatasourceInputsSchema, type DatasourceInputs } from "./inputs";
 import { toOutputs, type DatasourceOutputs } from "./outputs";
 import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type Settings } from "./settings";
-
-const FIRST_POLL_MS = 100;
-const MAX_POLL_MS = 2_000;
 
 // One keep-alive client per key and base URL for the life of the provider process.
 const clients = new Map<string, AbloClient>();
@@ -24,21 +21,15 @@ function clientFor(s: Settings): AbloClient {
   return c;
 }
 
-/**
- * Polls until verification is done: first after 100 ms (verification usually takes less than a
- * second), then backing off to every 2 s, so a slow database does not mean a busy loop on the API.
- */
+/** Verification usually takes under a second: poll after 100 ms, backing off to every 2 s. */
 async function waitForVerification(client: AbloClient, ds: DatasourceResponse, timeoutSeconds: number): Promise<DatasourceResponse> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let delay = FIRST_POLL_MS;
-  let current = ds;
-  while (current.status === "unverified") {
-    if (Date.now() + delay > deadline) throw new VerificationTimeoutError(ds.id, timeoutSeconds);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, MAX_POLL_MS);
-    current = await client.datasources.retrieve(ds.id);
+  if (ds.status !== "unverified") return ds;
+  try {
+    return await client.datasources.waitForStatus(ds.id, { timeoutMs: timeoutSeconds * 1000, pollMs: 100, maxPollMs: 2_000 });
+  } catch (err) {
+    if (err instanceof AbloTimeoutError && err.code === "wait_timeout") throw new VerificationTimeoutError(ds.id, timeoutSeconds);
+    throw err;
   }
-  return current;
 }
 
 async function register(client: AbloClient, inputs: DatasourceInputs): Promise<DatasourceResponse> {

@@ -255,6 +255,15 @@ describe("waitForStatus", () => {
     expect(ds.metadata.n).toBe("2");
   });
 
+  it("backs off from pollMs to maxPollMs", async () => {
+    server.handler = (_req, res) => json(res, 200, directDs({ id: "ds_test_w", status: "unverified" }));
+    const err = await rejectionOf(() => clientFor(server).datasources.waitForStatus("ds_test_w", { pollMs: 10, maxPollMs: 80, timeoutMs: 400 }));
+    expect(err).toBeInstanceOf(AbloTimeoutError);
+    // Pauses 10, 20, 40, 80, 80, … within 400 ms: about 7 polls, where a fixed 10 ms pause gives ~40.
+    expect(server.requests.length).toBeGreaterThanOrEqual(4);
+    expect(server.requests.length).toBeLessThanOrEqual(12);
+  });
+
   it("is bounded: AbloTimeoutError (wait_timeout) when the status never changes", async () => {
     server.handler = (_req, res) => json(res, 200, directDs({ id: "ds_test_w", status: "unverified" }));
     const started = Date.now();
