@@ -22,6 +22,7 @@ export {
   checkConnectionString,
   assertPublicConnectionString,
   resolveAndCheck,
+  resolvingChecker,
   failureToError,
 } from "./check";
 export type {

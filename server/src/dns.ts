@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError } from "./errors";
 
-/** Every address (A and AAAA) of a host name; rejects when the name has none. */
-export type Resolve = (host: string) => Promise<string[]>;
+/** Every address (A and AAAA) of a host name; fails when the name has none. May answer synchronously. */
+export type Resolve = (host: string) => readonly string[] | Promise<readonly string[]>;
 
 export class HostNotFoundError extends Error {
   override readonly name = "HostNotFoundError";
@@ -30,10 +30,10 @@ export function systemResolver(timeoutMs = 5000): Resolve {
 
 const DnsMapSchema = z.record(z.string().min(1), z.array(z.string().min(1)));
 
-/** A static map {"name": ["1.2.3.4"]} standing in for DNS: tests never query real DNS. */
+/** A static map {"name": ["1.2.3.4"]} standing in for DNS: tests never query real DNS. Synchronous. */
 export function staticResolver(map: Record<string, readonly string[]>): Resolve {
-  const table = new Map(Object.entries(map).map(([k, v]) => [canonical(k), [...v]]));
-  return async (host) => {
+  const table = new Map(Object.entries(map).map(([k, v]) => [canonical(k), Object.freeze([...v])]));
+  return (host) => {
     const addrs = table.get(canonical(host));
     if (!addrs || addrs.length === 0) throw new HostNotFoundError("host name is not in the DNS map");
     return addrs;

@@ -1,4 +1,4 @@
-import { CONNECTION_STRING_PARAM, displayName, resolveAndCheck, type ParsedConnection, type ResolvedHost } from "@ablo/connection";
+import { CONNECTION_STRING_PARAM, displayName, resolvingChecker, type CheckFailure, type ParsedConnection, type ResolvedHost, type ResolveSuccess } from "@ablo/connection";
 import type { Resolve } from "./dns";
 import { InvalidRequestError } from "./errors";
 
@@ -25,28 +25,38 @@ export interface HostPolicyOptions {
  * a host name resolves to. Failures are 400s on `connectionString` with the module's code.
  */
 export class HostPolicy {
-  constructor(private readonly opts: HostPolicyOptions) {}
+  /** Checks one connection string (the policy is read once, not per request). */
+  private readonly checker: (connectionString: string) => ResolveSuccess | CheckFailure | Promise<ResolveSuccess | CheckFailure>;
 
-  async check(connectionString: string): Promise<CheckedConnection> {
-    const r = await resolveAndCheck(connectionString, { resolve: this.opts.resolve, allowPrivateHosts: this.opts.allowPrivateHosts });
-    if (!r.ok) {
-      // The module's reasons are fixed templates (host position, class, keyword): never the input.
-      throw new InvalidRequestError(r.code, `Invalid connectionString: ${r.reason}.`, CONNECTION_STRING_PARAM);
-    }
-    const { parsed, hosts } = r;
-    const bracket = (h: string) => (h.includes(":") ? `[${h}]` : h);
-    return {
-      parsed,
-      hosts,
-      host: hosts.map((h) => h.host).join(","),
-      targets: hosts.map((h) => `${bracket(h.host)}:${h.port}`).join(","),
-      // libpq's default database is the user name.
-      database: parsed.database ?? parsed.user ?? "",
-      displayName: displayName(parsed),
-    };
+  constructor(opts: HostPolicyOptions) {
+    this.checker = resolvingChecker({ resolve: opts.resolve, allowPrivateHosts: opts.allowPrivateHosts });
   }
 
-  resolveAndCheck(connectionString: string) {
-    return resolveAndCheck(connectionString, { resolve: this.opts.resolve, allowPrivateHosts: this.opts.allowPrivateHosts });
+  /** Synchronous when the resolver answers synchronously (the static map): no turn lost on the hot path. */
+  check(connectionString: string): CheckedConnection | Promise<CheckedConnection> {
+    const r = this.checker(connectionString);
+    return r instanceof Promise ? r.then(toChecked) : toChecked(r);
   }
+
+  async resolveAndCheck(connectionString: string): Promise<ResolveSuccess | CheckFailure> {
+    return this.checker(connectionString);
+  }
+}
+
+function toChecked(r: ResolveSuccess | CheckFailure): CheckedConnection {
+  if (!r.ok) {
+    // The module's reasons are fixed templates (host position, class, keyword): never the input.
+    throw new InvalidRequestError(r.code, `Invalid connectionString: ${r.reason}.`, CONNECTION_STRING_PARAM);
+  }
+  const { parsed, hosts } = r;
+  const bracket = (h: string) => (h.includes(":") ? `[${h}]` : h);
+  return {
+    parsed,
+    hosts,
+    host: hosts.map((h) => h.host).join(","),
+    targets: hosts.map((h) => `${bracket(h.host)}:${h.port}`).join(","),
+    // libpq's default database is the user name.
+    database: parsed.database ?? parsed.user ?? "",
+    displayName: displayName(parsed),
+  };
 }

@@ -54,6 +54,39 @@ export interface IdempotencyRecord {
   created: number;
 }
 
+/**
+ * A journal line: the row as a JSON array in a fixed order (cheaper to write than an object, and
+ * each create pays it before its response), the sealed bytes in base64.
+ */
+const journalLine = (r: NewDatasource): unknown[] => [
+  r.id,
+  r.orgId,
+  r.mode,
+  r.host,
+  r.targets,
+  r.database,
+  r.schema,
+  r.displayName,
+  Buffer.from(r.sealed.buffer, r.sealed.byteOffset, r.sealed.byteLength).toString("base64"),
+  r.metadata,
+  r.status,
+  r.lastError,
+  r.version,
+  r.created,
+];
+
+function fromJournalLine(v: unknown): NewDatasource {
+  if (!Array.isArray(v)) {
+    // Written by an earlier version (one object a line), left by a crash before an upgrade.
+    const o = v as Omit<NewDatasource, "sealed"> & { sealed: string };
+    return { ...o, sealed: Buffer.from(o.sealed, "base64") };
+  }
+  const [id, orgId, mode, host, targets, database, schema, displayName, sealed, metadata, status, lastError, version, created] = v as [
+    string, string, Mode, string, string, string, string, string, string, Metadata, DatasourceStatus, string | null, number, number,
+  ];
+  return { id, orgId, mode, host, targets, database, schema, displayName, sealed: Buffer.from(sealed, "base64"), metadata, status, lastError, version, created };
+}
+
 /** Schema migrations by PRAGMA user_version; each step runs once, in a transaction. */
 const MIGRATIONS = [
   `CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
@@ -167,6 +200,8 @@ export class Store {
    * commit with synchronous=NORMAL is). The promise settles after that write: a response is never
    * sent for a create that is not in the journal. The rows move into SQLite in batches (drain),
    * always before anything else reads or writes the data, and at the next start if the process died.
+   * The write is synchronous on purpose: one write(2) costs ~1.5 µs here, a write on libuv's
+   * thread pool ~65 µs of CPU (the hand-off between threads), measured.
    */
   appendCreate(row: NewDatasource): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -179,7 +214,7 @@ export class Store {
     const batch = this.journalQueue.splice(0);
     if (batch.length === 0) return;
     let text = "";
-    for (const { row } of batch) text += `${JSON.stringify({ ...row, sealed: Buffer.from(row.sealed.buffer, row.sealed.byteOffset, row.sealed.byteLength).toString("base64") })}\n`;
+    for (const { row } of batch) text += `${JSON.stringify(journalLine(row))}\n`;
     try {
       const bytes = Buffer.from(text, "utf8");
       let off = 0;
@@ -239,8 +274,7 @@ export class Store {
     const rows: NewDatasource[] = [];
     for (const line of lines) {
       try {
-        const o = JSON.parse(line) as Omit<NewDatasource, "sealed"> & { sealed: string };
-        rows.push({ ...o, sealed: Buffer.from(o.sealed, "base64") });
+        rows.push(fromJournalLine(JSON.parse(line)));
       } catch {
         // unreadable: never completely written, so never answered
       }

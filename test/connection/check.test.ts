@@ -6,6 +6,7 @@ import {
   displayName,
   parseConnectionString,
   resolveAndCheck,
+  resolvingChecker,
 } from "@ablo/connection";
 
 const PW = "Kanary-9f3b1e";
@@ -109,6 +110,24 @@ describe("resolveAndCheck (injected resolver, no DNS)", () => {
     await expect(resolveAndCheck(s, fakeResolver({ "db.example.com": [] }))).resolves.toMatchObject({ ok: false, code: "resolution_failed" });
     await expect(resolveAndCheck(s, fakeResolver({ "db.example.com": ["other.example.com"] }))).resolves.toMatchObject({ ok: false, code: "resolution_failed" });
     await expect(resolveAndCheck(s, { resolve: () => new Promise(() => undefined), timeoutMs: 20 })).resolves.toMatchObject({ ok: false, code: "resolution_failed" });
+  });
+
+  it("answers synchronously when the resolver does (a static map), failures included", async () => {
+    const check = resolvingChecker({ resolve: (h) => (h === "db.example.com" ? ["93.184.216.34"] : ["10.0.0.1"]) });
+    const ok = check(`postgres://u:${PW}@db.example.com/db`);
+    expect(ok).not.toBeInstanceOf(Promise);
+    expect(ok).toMatchObject({ ok: true, hosts: [{ addresses: ["93.184.216.34"] }] });
+    expect(check(`postgres://u:${PW}@other.example.com/db`)).toMatchObject({ ok: false, code: "host_not_public", hostClass: "private-use" });
+    const throwing = resolvingChecker({
+      resolve: () => {
+        throw new Error("no such host");
+      },
+    });
+    expect(throwing(`postgres://u:${PW}@db.example.com/db`)).toMatchObject({ ok: false, code: "resolution_failed" });
+    // An asynchronous resolver gives a promise, as resolveAndCheck always does.
+    const later = resolvingChecker({ resolve: async () => ["93.184.216.34"] })(`postgres://u:${PW}@db.example.com/db`);
+    expect(later).toBeInstanceOf(Promise);
+    await expect(later).resolves.toMatchObject({ ok: true });
   });
 
   it("an allowed host name does not admit private addresses without an allowed CIDR", async () => {

@@ -111,6 +111,21 @@ describe("Store journal", () => {
     }
   });
 
+  test("a journal left by the earlier format (one object a line) is replayed too, field for field", () => {
+    const dir = tmp();
+    storeWithOrg(dir).close();
+    const old = row();
+    writeFileSync(join(dir, JOURNAL_FILE), `${JSON.stringify({ ...old, sealed: old.sealed.toString("base64") })}\n`);
+    const reopened = new Store(dir, { journal: true });
+    try {
+      const { seq, ...back } = reopened.getDatasourceById(old.id)!;
+      expect(seq).toBeGreaterThan(0);
+      expect({ ...back, sealed: Buffer.from(back.sealed) }).toEqual(old);
+    } finally {
+      reopened.close();
+    }
+  });
+
   test("without the journal option (keys create) or with synchronous=FULL, nothing is journaled", () => {
     const dir = tmp();
     const plain = new Store(dir);
