@@ -183,20 +183,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
 
   /** POSTs: JSON body and Idempotency-Key handling around the endpoint. */
-  function idempotent(fn: (p: Principal, req: FastifyRequest, body: unknown, ticket: Parameters<Datasources["create"]>[2]) => Promise<Reply>) {
+  function idempotent(fn: (p: Principal, req: FastifyRequest, body: unknown, ticket: Parameters<Datasources["create"]>[2]) => Reply | Promise<Reply>) {
     return (p: Principal, req: FastifyRequest): Promise<Reply> | Reply => {
       const body = parseJsonBody(req.headers["content-type"], req.body as Buffer | undefined);
       const idem = deps.idempotency.begin(p, req.headers["idempotency-key"], req.method, pathOf(req.url), body);
       if (idem === undefined) return fn(p, req, body, undefined);
       if (idem.kind === "replay") return { status: idem.status, body: idem.body, headers: { "Idempotent-Replayed": "true" } };
-      let pending: Promise<Reply>;
+      let r: Reply | Promise<Reply>;
       try {
-        pending = fn(p, req, body, idem);
+        r = fn(p, req, body, idem);
       } catch (e) {
         idem.release();
         throw e;
       }
-      return pending.finally(() => idem.release());
+      if (!(r instanceof Promise)) {
+        idem.release();
+        return r;
+      }
+      return r.finally(() => idem.release());
     };
   }
 

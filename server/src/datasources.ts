@@ -75,16 +75,17 @@ export class Datasources {
   }
 
   /**
-   * Synchronous up to the durable write when the host check is (a static DNS map, IP literals):
-   * every await on this path is a turn of the event loop that each create pays for.
+   * Synchronous from request to reply when the host check is (a static DNS map, IP literals) and
+   * the create is journaled: every await on this path is a turn of the event loop that each
+   * create pays for.
    */
-  create(p: Principal, input: unknown, ticket?: IdempotencyTicket): Promise<Reply> {
+  create(p: Principal, input: unknown, ticket?: IdempotencyTicket): Reply | Promise<Reply> {
     const params = parseParams(CreateDatasourceParamsSchema, input);
     const checked = this.deps.hosts.check(params.connectionString);
     return checked instanceof Promise ? checked.then((c) => this.register(p, params, c, ticket)) : this.register(p, params, checked, ticket);
   }
 
-  private async register(p: Principal, params: z.output<typeof CreateDatasourceParamsSchema>, checked: CheckedConnection, ticket: IdempotencyTicket | undefined): Promise<Reply> {
+  private register(p: Principal, params: z.output<typeof CreateDatasourceParamsSchema>, checked: CheckedConnection, ticket: IdempotencyTicket | undefined): Reply | Promise<Reply> {
     const id = `${p.mode === "test" ? ID_PREFIX.directTest : ID_PREFIX.directLive}${timeOrderedBase62(ID_RANDOM_CHARS)}`;
     const row: Omit<DatasourceRow, "seq"> = {
       id,
@@ -106,17 +107,21 @@ export class Datasources {
     // @ablo/connection) or made here: no second schema pass on the hot path.
     const reply = json(200, toResource({ ...row, seq: 0 }, false));
     const { store } = this.deps;
-    if (ticket === undefined && store.journaled) {
-      // Nothing else to record with it: one journal append makes it durable (see Store.appendCreate).
-      await store.appendCreate(row);
-    } else {
-      await store.write(() => {
+    const registered = (): Reply => {
+      this.deps.onUnverified?.(id, row.version);
+      return reply;
+    };
+    if (store.journaled) {
+      // One journal line makes the create and its idempotency record durable together (see Store.appendCreate).
+      store.appendCreate(row, ticket?.entry(reply.status, reply.body));
+      return registered();
+    }
+    return store
+      .write(() => {
         store.insertDatasource(row);
         ticket?.record(reply.status, reply.body);
-      });
-    }
-    this.deps.onUnverified?.(id, row.version);
-    return reply;
+      })
+      .then(registered);
   }
 
   retrieve(p: Principal, id: string): Reply {

@@ -3,13 +3,15 @@ import { IDEMPOTENCY, IdempotencyKeySchema } from "@ablo/api";
 import type { Principal } from "./auth";
 import { IdempotencyError, InvalidRequestError } from "./errors";
 import type { Sealer } from "./seal";
-import type { Store } from "./store";
+import type { IdempotencyEntry, Store } from "./store";
 
 /** A first request under a key: record its response in the side effect's transaction. */
 export interface IdempotencyTicket {
   readonly kind: "new";
   /** Call inside the write transaction: the response is durable exactly when the effect is. */
   record(status: number, body: string): void;
+  /** The record to store with the effect in one step (a journaled create); none for a non-2xx. */
+  entry(status: number, body: string): IdempotencyEntry | undefined;
   /** Call when the request ends, however it ends. */
   release(): void;
 }
@@ -75,15 +77,19 @@ export class Idempotency {
       throw new IdempotencyError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed: retry later.");
     }
     this.inFlight.add(slot);
+    if (now - this.lastPurge > 60) {
+      // Expired records go at most once a minute, in a write of their own.
+      this.lastPurge = now;
+      void this.store.write(() => this.store.purgeIdempotency(now - IDEMPOTENCY.windowSeconds)).catch(() => undefined);
+    }
+    const entry = (status: number, responseBody: string): IdempotencyEntry | undefined =>
+      status >= 200 && status < 300 ? { key, fingerprint, status, body: responseBody, created: now } : undefined;
     return {
       kind: "new",
+      entry,
       record: (status, responseBody) => {
-        if (status < 200 || status >= 300) return;
-        this.store.putIdempotency(p.orgId, p.mode, key, { fingerprint, status, body: responseBody, created: now });
-        if (now - this.lastPurge > 60) {
-          this.lastPurge = now;
-          this.store.purgeIdempotency(now - IDEMPOTENCY.windowSeconds);
-        }
+        const e = entry(status, responseBody);
+        if (e) this.store.putIdempotency(p.orgId, p.mode, key, e);
       },
       release: () => void this.inFlight.delete(slot),
     };

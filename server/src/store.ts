@@ -54,11 +54,21 @@ export interface IdempotencyRecord {
   created: number;
 }
 
+/** An idempotency record with its key (organization and mode are the datasource's). */
+export interface IdempotencyEntry extends IdempotencyRecord {
+  key: string;
+}
+
 /**
  * A journal line: the row as a JSON array in a fixed order (cheaper to write than an object, and
  * each create pays it before its response), the sealed bytes in base64.
  */
-const journalLine = (r: NewDatasource): unknown[] => [
+const journalLine = (r: NewDatasource, idem?: IdempotencyEntry): unknown[] => [
+  ...rowFields(r),
+  ...(idem ? [[idem.key, b64(idem.fingerprint), idem.status, idem.body, idem.created]] : []),
+];
+
+const rowFields = (r: NewDatasource): unknown[] => [
   r.id,
   r.orgId,
   r.mode,
@@ -67,7 +77,7 @@ const journalLine = (r: NewDatasource): unknown[] => [
   r.database,
   r.schema,
   r.displayName,
-  Buffer.from(r.sealed.buffer, r.sealed.byteOffset, r.sealed.byteLength).toString("base64"),
+  b64(r.sealed),
   r.metadata,
   r.status,
   r.lastError,
@@ -75,17 +85,30 @@ const journalLine = (r: NewDatasource): unknown[] => [
   r.created,
 ];
 
-function fromJournalLine(v: unknown): NewDatasource {
+const b64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString("base64");
+
+interface JournaledCreate {
+  row: NewDatasource;
+  idem: IdempotencyEntry | undefined;
+}
+
+function fromJournalLine(v: unknown): JournaledCreate {
   if (!Array.isArray(v)) {
     // Written by an earlier version (one object a line), left by a crash before an upgrade.
     const o = v as Omit<NewDatasource, "sealed"> & { sealed: string };
-    return { ...o, sealed: Buffer.from(o.sealed, "base64") };
+    return { row: { ...o, sealed: Buffer.from(o.sealed, "base64") }, idem: undefined };
   }
-  const [id, orgId, mode, host, targets, database, schema, displayName, sealed, metadata, status, lastError, version, created] = v as [
+  const [id, orgId, mode, host, targets, database, schema, displayName, sealed, metadata, status, lastError, version, created, idem] = v as [
     string, string, Mode, string, string, string, string, string, string, Metadata, DatasourceStatus, string | null, number, number,
+    [string, string, number, string, number] | undefined,
   ];
-  return { id, orgId, mode, host, targets, database, schema, displayName, sealed: Buffer.from(sealed, "base64"), metadata, status, lastError, version, created };
+  return {
+    row: { id, orgId, mode, host, targets, database, schema, displayName, sealed: Buffer.from(sealed, "base64"), metadata, status, lastError, version, created },
+    idem: idem && { key: idem[0], fingerprint: Buffer.from(idem[1], "base64"), status: idem[2], body: idem[3], created: idem[4] },
+  };
 }
+
+const idemSlot = (orgId: string, mode: Mode, key: string): string => `${orgId}\u0000${mode}\u0000${key}`;
 
 /** Schema migrations by PRAGMA user_version; each step runs once, in a transaction. */
 const MIGRATIONS = [
@@ -153,10 +176,10 @@ export class Store {
   private readonly pending: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   /** The create journal's fd (O_APPEND), when this store has one (the server's, synchronous=NORMAL). */
   private journalFd: number | undefined;
-  /** Creates queued in this turn, written to the journal together. */
-  private readonly journalQueue: Array<{ row: NewDatasource; resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Creates in the journal and not yet in SQLite: moved in (drained) before any other use of the data. */
-  private unflushed: NewDatasource[] = [];
+  private unflushed: JournaledCreate[] = [];
+  /** The idempotency records among them, by org, mode and key: a keyed request need not drain. */
+  private unflushedKeys = new Map<string, IdempotencyEntry>();
   private drainTimer: NodeJS.Timeout | undefined;
 
   /**
@@ -195,39 +218,24 @@ export class Store {
   }
 
   /**
-   * Makes a create durable against `kill -9` without a SQLite commit: creates queued in the same
-   * turn are appended to the journal in one write (in the OS page cache once it returns, as a WAL
-   * commit with synchronous=NORMAL is). The promise settles after that write: a response is never
-   * sent for a create that is not in the journal. The rows move into SQLite in batches (drain),
-   * always before anything else reads or writes the data, and at the next start if the process died.
-   * The write is synchronous on purpose: one write(2) costs ~1.5 µs here, a write on libuv's
-   * thread pool ~65 µs of CPU (the hand-off between threads), measured.
+   * Makes a create durable against `kill -9` without a SQLite commit: one append of one line to
+   * the journal (in the OS page cache once write(2) returns, as a WAL commit with
+   * synchronous=NORMAL is). Synchronous on purpose: the write costs ~1.5 µs here, less than
+   * deferring the response to batch creates (a turn of the event loop and a promise each), and far
+   * less than a write on libuv's thread pool (~65 µs of CPU for the hand-off between threads),
+   * measured. Throws if the line could not be written: the create must then fail. The rows move
+   * into SQLite in batches (drain), always before anything else reads or writes the data, and at
+   * the next start if the process died.
    */
-  appendCreate(row: NewDatasource): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.journalQueue.push({ row, resolve, reject });
-      if (this.journalQueue.length === 1) setImmediate(() => this.writeJournal());
-    });
-  }
-
-  private writeJournal(): void {
-    const batch = this.journalQueue.splice(0);
-    if (batch.length === 0) return;
-    let text = "";
-    for (const { row } of batch) text += `${JSON.stringify(journalLine(row))}\n`;
-    try {
-      const bytes = Buffer.from(text, "utf8");
-      let off = 0;
-      while (off < bytes.length) off += writeSync(this.journalFd!, bytes, off, bytes.length - off);
-    } catch (error) {
-      // Possibly a partial line at the end: replay skips it, and none of these was answered.
-      batch.forEach((w) => w.reject(error));
-      return;
-    }
-    for (const w of batch) this.unflushed.push(w.row);
+  appendCreate(row: NewDatasource, idem?: IdempotencyEntry): void {
+    const bytes = Buffer.from(`${JSON.stringify(journalLine(row, idem))}\n`, "utf8");
+    // A failure may leave a partial line at the end: replay skips it, and that create failed.
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.journalFd!, bytes, off, bytes.length - off);
+    this.unflushed.push({ row, idem });
+    if (idem) this.unflushedKeys.set(idemSlot(row.orgId, row.mode, idem.key), idem);
     if (this.unflushed.length >= JOURNAL_FLUSH_ROWS) this.drainQuietly();
     else this.drainTimer ??= setTimeout(() => this.drainQuietly(), JOURNAL_FLUSH_MS).unref();
-    batch.forEach((w) => w.resolve());
   }
 
   private drainQuietly(): void {
@@ -248,13 +256,14 @@ export class Store {
     const rows = this.unflushed;
     this.begin.run();
     try {
-      for (const r of rows) this.insertRow(r, false);
+      for (const c of rows) this.insertJournaled(c, false);
       this.commit.run();
     } catch (e) {
       if (this.db.isTransaction) this.db.exec("ROLLBACK");
       throw e;
     }
     this.unflushed = [];
+    this.unflushedKeys = new Map();
     // After the commit: a crash in between replays rows that are already there (ignored by id).
     ftruncateSync(this.journalFd!, 0);
   }
@@ -271,7 +280,7 @@ export class Store {
     const text = readFileSync(fd, "utf8");
     const lines = text.split("\n");
     lines.pop(); // after the last newline: empty, or a torn line that was never answered
-    const rows: NewDatasource[] = [];
+    const rows: JournaledCreate[] = [];
     for (const line of lines) {
       try {
         rows.push(fromJournalLine(JSON.parse(line)));
@@ -280,7 +289,7 @@ export class Store {
       }
     }
     this.tx(() => {
-      for (const r of rows) this.insertRow(r, true);
+      for (const c of rows) this.insertJournaled(c, true);
     });
     ftruncateSync(fd, 0);
   }
@@ -369,7 +378,6 @@ export class Store {
 
   close(): void {
     if (this.pending.length > 0) this.flush();
-    if (this.journalQueue.length > 0) this.writeJournal();
     if (this.journalFd !== undefined) {
       if (this.db.isOpen) this.drainQuietly();
       closeSync(this.journalFd);
@@ -445,6 +453,12 @@ export class Store {
     return { ...d, seq: this.insertRow(d, false) };
   }
 
+  /** A journaled create and its idempotency record: one line, so both or neither. */
+  private insertJournaled(c: JournaledCreate, replay: boolean): void {
+    this.insertRow(c.row, replay);
+    if (c.idem) this.putIdempotencyRow(c.row.orgId, c.row.mode, c.idem.key, c.idem);
+  }
+
   private insertRow(d: NewDatasource, ifAbsent: boolean): number {
     const res = this.stmt(
       `INSERT${ifAbsent ? " OR IGNORE" : ""} INTO datasources (id, org_id, mode, host, targets, database, schema, display_name, sealed, metadata, status, last_error, version, created)
@@ -505,7 +519,9 @@ export class Store {
   // ---- idempotency --------------------------------------------------------------------------
 
   getIdempotency(orgId: string, mode: Mode, key: string, notBefore: number): IdempotencyRecord | undefined {
-    this.sync();
+    // Journaled records are newer than any in SQLite: look there first, without draining.
+    const journaled = this.unflushedKeys.get(idemSlot(orgId, mode, key));
+    if (journaled) return journaled.created >= notBefore ? journaled : undefined;
     const r = this.stmt("SELECT fingerprint, status, body, created FROM idempotency WHERE org_id = ? AND mode = ? AND key = ? AND created >= ?").get(orgId, mode, key, notBefore) as
       | Row
       | undefined;
@@ -514,6 +530,10 @@ export class Store {
 
   putIdempotency(orgId: string, mode: Mode, key: string, rec: IdempotencyRecord): void {
     this.sync();
+    this.putIdempotencyRow(orgId, mode, key, rec);
+  }
+
+  private putIdempotencyRow(orgId: string, mode: Mode, key: string, rec: IdempotencyRecord): void {
     // REPLACE: an expired record under the same key gives way to the new one.
     this.stmt("INSERT OR REPLACE INTO idempotency (org_id, mode, key, fingerprint, status, body, created) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
       orgId,

@@ -57,7 +57,7 @@ describe("Store journal", () => {
     const store = storeWithOrg(dir);
     try {
       const rows = [row(), row(), row()];
-      await Promise.all(rows.map((r) => store.appendCreate(r)));
+      rows.forEach((r) => store.appendCreate(r));
       const copy = crashCopy(dir); // before the rows were drained into SQLite
       expect(statSync(join(copy, JOURNAL_FILE)).size).toBeGreaterThan(0);
       const journal = readFileSync(join(copy, JOURNAL_FILE), "utf8");
@@ -94,8 +94,8 @@ describe("Store journal", () => {
     const store = storeWithOrg(dir);
     try {
       const [a, b] = [row(), row()];
-      await store.appendCreate(a);
-      await store.appendCreate(b);
+      store.appendCreate(a);
+      store.appendCreate(b);
       expect(store.getDatasource("org_j", "test", a.id)?.id).toBe(a.id);
       await store.write(() => store.deleteDatasource("org_j", "test", b.id));
       const copy = crashCopy(dir);
@@ -103,6 +103,31 @@ describe("Store journal", () => {
       try {
         expect(reopened.getDatasourceById(a.id)?.id).toBe(a.id);
         expect(reopened.getDatasourceById(b.id)).toBeUndefined();
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  test("a create's idempotency record is journaled in its line: replayed with it after a crash, never without it", () => {
+    const dir = tmp();
+    const store = storeWithOrg(dir);
+    try {
+      const [a, b] = [row(), row()];
+      const entry = { key: "k-1", fingerprint: sealer.mac("POST /v1/datasources\n{}"), status: 200, body: `{"id":"${a.id}"}`, created: 1_700_000_000 };
+      store.appendCreate(a, entry);
+      store.appendCreate(b);
+      const copy = crashCopy(dir);
+      expect(readFileSync(join(copy, JOURNAL_FILE), "utf8").split("\n").length).toBe(3);
+      const reopened = new Store(copy, { journal: true });
+      try {
+        expect(reopened.getDatasourceById(a.id)?.id).toBe(a.id);
+        expect(reopened.getDatasourceById(b.id)?.id).toBe(b.id);
+        const back = reopened.getIdempotency("org_j", "test", "k-1", 0)!;
+        expect({ ...back, fingerprint: Buffer.from(back.fingerprint) }).toEqual({ fingerprint: entry.fingerprint, status: 200, body: entry.body, created: entry.created });
+        expect(reopened.getIdempotency("org_j", "test", "k-2", 0)).toBeUndefined();
       } finally {
         reopened.close();
       }
@@ -156,15 +181,24 @@ describe("server", () => {
     }
   });
 
-  test("creates answered just before kill -9 (nothing else touched the store) survive, byte for byte", async () => {
-    const created = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => call("POST", "/v1/datasources", { token: key, body: { connectionString: `postgres://app${i}:${CANARY}@db.example.com:5432/shop`, metadata: { i: String(i) } } })),
-    );
+  test("creates answered just before kill -9 (nothing else touched the store) survive, byte for byte, with their idempotency keys", async () => {
+    const body = (i: number) => ({ connectionString: `postgres://app${i}:${CANARY}@db.example.com:5432/shop`, metadata: { i: String(i) } });
+    // Half of them keyed, as @ablo/client sends every POST: the key's record is in the same journal line.
+    const keyed = (i: number) => (i % 2 === 0 ? { headers: { "idempotency-key": `journal-kill-${i}` } } : {});
+    const created = await Promise.all(Array.from({ length: 30 }, (_, i) => call("POST", "/v1/datasources", { token: key, body: body(i), ...keyed(i) })));
     expect(created.every((r) => r.status === 200)).toBe(true);
     await api.kill9();
     expect(await filesContaining(api.dataDir, CANARY)).toEqual([]);
     await api.restart();
     for (const r of created) expect((await call("GET", `/v1/datasources/${r.json.id}`, { token: key })).text).toBe(r.text);
+    expect((await call("GET", "/v1/datasources?limit=100", { token: key })).json.data.length).toBe(30);
+    for (let i = 0; i < 30; i += 2) {
+      const again = await call("POST", "/v1/datasources", { token: key, body: body(i), ...keyed(i) });
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(again.text).toBe(created[i]!.text);
+      const conflict = await call("POST", "/v1/datasources", { token: key, body: body(i + 100), ...keyed(i) });
+      expect(conflict.status).toBe(409);
+    }
     expect((await call("GET", "/v1/datasources?limit=100", { token: key })).json.data.length).toBe(30);
   });
 
