@@ -1,6 +1,6 @@
 import { AbloNotFoundError, AbloResponseValidationError, AbloInvalidRequestError, AbloTimeoutError } from "@ablo/client";
-import { clientFor, closeClients, CONN, rejectionOf, TEST_KEY } from "./helpers/client";
-import { apiError, directDs, endpointDs, json, TestServer } from "./helpers/server";
+import { clientFor, CONN, rejectionOf, TEST_KEY, testServerPerTest } from "./helpers/client";
+import { apiError, directDs, endpointDs, json, type TestServer } from "./helpers/server";
 
 /** The reference page's example response, verbatim: no `connection`, no `status`, fields of both kinds. */
 const REFERENCE_EXAMPLE = {
@@ -25,13 +25,7 @@ const REFERENCE_EXAMPLE = {
 };
 
 let server: TestServer;
-beforeEach(async () => {
-  server = await TestServer.start();
-});
-afterEach(async () => {
-  closeClients();
-  await server.close();
-});
+testServerPerTest((s) => (server = s));
 
 describe("create", () => {
   it("POSTs the params with defaults applied, bearer auth and an Idempotency-Key", async () => {

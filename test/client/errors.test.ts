@@ -8,17 +8,11 @@ import {
   AbloPermissionError,
   AbloRateLimitError,
 } from "@ablo/client";
-import { clientFor, closeClients, CONN, rejectionOf } from "./helpers/client";
-import { apiError, json, TestServer } from "./helpers/server";
+import { clientFor, CONN, rejectionOf, testServerPerTest } from "./helpers/client";
+import { apiError, json, type TestServer } from "./helpers/server";
 
 let server: TestServer;
-beforeEach(async () => {
-  server = await TestServer.start();
-});
-afterEach(async () => {
-  closeClients();
-  await server.close();
-});
+testServerPerTest((s) => (server = s));
 
 const cases = [
   { status: 400, type: "invalid_request_error", code: "host_not_public", param: "connectionString", Class: AbloInvalidRequestError },

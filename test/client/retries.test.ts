@@ -1,15 +1,9 @@
 import { AbloConnectionError, AbloInvalidRequestError, AbloRateLimitError, AbloTimeoutError, AbloAPIError, type AbloError } from "@ablo/client";
-import { clientFor, closeClients, CONN, rejectionOf } from "./helpers/client";
+import { clientFor, CONN, rejectionOf, testServerPerTest } from "./helpers/client";
 import { apiError, directDs, json, TestServer } from "./helpers/server";
 
 let server: TestServer;
-beforeEach(async () => {
-  server = await TestServer.start();
-});
-afterEach(async () => {
-  closeClients();
-  await server.close();
-});
+testServerPerTest((s) => (server = s));
 
 const keysOf = () => server.requests.map((r) => r.headers["idempotency-key"]);
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAbloLocal, type AbloLocal } from "@ablo/harness";
-import { CANARY, client, filesContaining } from "./helpers";
+import { abloLocalForSuite, CANARY, filesContaining } from "./helpers";
 
 // Restart and kill -9: every answered write survives, sealed; the master key must match.
 const DNS = { "db.example.com": ["93.184.216.34"] };
@@ -12,21 +12,11 @@ const cs = (n: number) => `postgres://app${n}:${CANARY}@db.example.com:5432/shop
 
 let api: AbloLocal;
 let key: string;
-const { call, transcript } = client(() => api.baseUrl);
-const list = async () => (await call("GET", "/v1/datasources?limit=100", { token: key })).json.data as Array<{ id: string }>;
-
-beforeAll(async () => {
-  api = await startAbloLocal({ verification: false, dnsMap: DNS, rateLimit: 0 });
+const { call } = abloLocalForSuite({ verification: false, dnsMap: DNS, rateLimit: 0 }, async (started) => {
+  api = started;
   key = await api.createKey("durable", "live");
 });
-afterAll(async () => {
-  try {
-    expect(transcript.filter((t) => t.includes(CANARY))).toEqual([]);
-    expect(api.logs()).not.toContain(CANARY);
-  } finally {
-    await api.stop();
-  }
-});
+const list = async () => (await call("GET", "/v1/datasources?limit=100", { token: key })).json.data as Array<{ id: string }>;
 
 test("every answered create, update and delete survives kill -9", async () => {
   const created = await Promise.all(Array.from({ length: 25 }, (_, i) => call("POST", "/v1/datasources", { token: key, body: { connectionString: cs(i), metadata: { i: String(i) } } })));

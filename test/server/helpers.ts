@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { ErrorBodySchema } from "@ablo/api";
+import { startAbloLocal, type AbloLocal, type StartAbloLocalOptions } from "@ablo/harness";
 
 /** The password in every connection string the server tests send: it must never come back. */
 export const CANARY = "Canary7e1dPassw0rd";
@@ -86,4 +87,31 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await sleep(everyMs);
   }
+}
+
+/**
+ * One ablo-local for the enclosing describe block (or file): started before its tests, stopped
+ * after them, once every response body it sent and every line it logged were checked for the
+ * canary. `onStart` makes the keys the tests use.
+ */
+export function abloLocalForSuite(options: StartAbloLocalOptions, onStart: (api: AbloLocal) => Promise<void>) {
+  let api: AbloLocal | undefined;
+  const running = (): AbloLocal => {
+    if (!api) throw new Error("ablo-local is not running (used outside the suite?)");
+    return api;
+  };
+  const { call, transcript } = client(() => running().baseUrl);
+  beforeAll(async () => {
+    api = await startAbloLocal(options);
+    await onStart(api);
+  });
+  afterAll(async () => {
+    try {
+      expect(transcript.filter((t) => t.includes(CANARY))).toEqual([]);
+      expect(api?.logs() ?? "").not.toContain(CANARY);
+    } finally {
+      await api?.stop();
+    }
+  });
+  return { api: running, call, transcript };
 }

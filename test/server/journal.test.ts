@@ -3,9 +3,9 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatasourceSchema } from "@ablo/api";
-import { startAbloLocal, type AbloLocal } from "@ablo/harness";
+import type { AbloLocal } from "@ablo/harness";
 import { DB_FILE, JOURNAL_FILE, Sealer, Store } from "ablo-local";
-import { CANARY, client, filesContaining } from "./helpers";
+import { abloLocalForSuite, CANARY, filesContaining } from "./helpers";
 
 // The create journal: an answered create is durable once appended, before it is in SQLite.
 const dirs: string[] = [];
@@ -167,18 +167,9 @@ describe("server", () => {
   const DNS = { "db.example.com": ["93.184.216.34"], "db2.example.com": ["2606:2800:220:1:248:1893:25c8:1946"] };
   let api: AbloLocal;
   let key: string;
-  const { call, transcript } = client(() => api.baseUrl);
-  beforeAll(async () => {
-    api = await startAbloLocal({ verification: false, dnsMap: DNS, rateLimit: 0 });
+  const { call } = abloLocalForSuite({ verification: false, dnsMap: DNS, rateLimit: 0 }, async (started) => {
+    api = started;
     key = await api.createKey("journal", "test");
-  });
-  afterAll(async () => {
-    try {
-      expect(transcript.filter((t) => t.includes(CANARY))).toEqual([]);
-      expect(api.logs()).not.toContain(CANARY);
-    } finally {
-      await api.stop();
-    }
   });
 
   test("creates answered just before kill -9 (nothing else touched the store) survive, byte for byte, with their idempotency keys", async () => {

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { AbloClient, type AbloClientOptions } from "@ablo/client";
-import type { TestServer } from "./server";
+import { TestServer } from "./server";
 
 export const TEST_KEY = "sk_test_unit0000000000000000";
 export const LIVE_KEY = "sk_live_unit0000000000000000";
@@ -25,6 +25,19 @@ export function clientFor(server: TestServer, options: Partial<AbloClientOptions
 
 export function closeClients(): void {
   for (const c of clients.splice(0)) c.close();
+}
+
+/** A fresh TestServer for every test of the file, closed after it with the clients made on it. */
+export function testServerPerTest(started: (server: TestServer) => void): void {
+  let server: TestServer | undefined;
+  beforeEach(async () => {
+    server = await TestServer.start();
+    started(server);
+  });
+  afterEach(async () => {
+    closeClients();
+    await server?.close();
+  });
 }
 
 /** Runs `fn`, expects it to reject, returns the rejection. */
