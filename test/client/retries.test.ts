@@ -1,6 +1,6 @@
 import { AbloConnectionError, AbloInvalidRequestError, AbloRateLimitError, AbloTimeoutError, AbloAPIError, type AbloError } from "@ablo/client";
 import { clientFor, CONN, rejectionOf, testServerPerTest } from "./helpers/client";
-import { apiError, directDs, json, TestServer } from "./helpers/server";
+import { apiError, directDs, json, type TestServer } from "./helpers/server";
 
 let server: TestServer;
 testServerPerTest((s) => (server = s));
@@ -128,7 +128,6 @@ describe("connection errors", () => {
     expect(err).toBeInstanceOf(AbloConnectionError);
     expect((err as AbloError).code).toBe("ECONNREFUSED");
     expect(logs.filter((l) => l.delayMs !== undefined)).toHaveLength(2);
-    server = await TestServer.start();
   });
 });
 
