@@ -220,10 +220,10 @@ export class Store {
   /**
    * Makes a create durable against `kill -9` without a SQLite commit: one append of one line to
    * the journal (in the OS page cache once write(2) returns, as a WAL commit with
-   * synchronous=NORMAL is). Synchronous on purpose: the write costs ~1.5 µs here, less than
-   * deferring the response to batch creates (a turn of the event loop and a promise each), and far
-   * less than a write on libuv's thread pool (~65 µs of CPU for the hand-off between threads),
-   * measured. Throws if the line could not be written: the create must then fail. The rows move
+   * synchronous=NORMAL is). Synchronous on purpose: the write costs ~1.5 µs here, so batching
+   * creates across a turn of the event loop saved nothing measurable, and a write on libuv's
+   * thread pool costs ~65 µs of CPU (the hand-off between threads), measured. Throws if the line
+   * could not be written: the create must then fail. The rows move
    * into SQLite in batches (drain), always before anything else reads or writes the data, and at
    * the next start if the process died.
    */
