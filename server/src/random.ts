@@ -38,9 +38,9 @@ let lastTime = "";
  * bits each). Ids made one after another sort together, so inserting one touches the last pages
  * of the id index instead of a random page each: half the cost of a fully random id (measured).
  */
-export function timeOrderedBase62(n: number, now: number = Date.now()): string {
+export function timeOrderedBase62(n: number): string {
   let t = "";
-  for (let i = 0, v = Math.max(0, Math.floor(now)); i < TIME_CHARS; i++, v = Math.floor(v / 62)) t = ALPHABET[v % 62] + t;
+  for (let i = 0, v = Date.now(); i < TIME_CHARS; i++, v = Math.floor(v / 62)) t = ALPHABET[v % 62] + t;
   // A clock that steps back must not break the order by much: never go below the last prefix.
   if (t < lastTime) t = lastTime;
   lastTime = t;

@@ -63,10 +63,11 @@ export interface IdempotencyEntry extends IdempotencyRecord {
  * A journal line: the row as a JSON array in a fixed order (cheaper to write than an object, and
  * each create pays it before its response), the sealed bytes in base64.
  */
-const journalLine = (r: NewDatasource, idem?: IdempotencyEntry): unknown[] => [
-  ...rowFields(r),
-  ...(idem ? [[idem.key, b64(idem.fingerprint), idem.status, idem.body, idem.created]] : []),
-];
+function journalLine(r: NewDatasource, idem?: IdempotencyEntry): unknown[] {
+  const line = rowFields(r);
+  if (idem) line.push([idem.key, b64(idem.fingerprint), idem.status, idem.body, idem.created]);
+  return line;
+}
 
 const rowFields = (r: NewDatasource): unknown[] => [
   r.id,

@@ -1,5 +1,5 @@
 import { AbloClient, AbloError, type AbloClientOptions } from "@ablo/client";
-import { closeClients, clientFor, expectNoLeak, rejectionOf } from "./helpers/client";
+import { closeClients, clientFor, expectNoLeak, rejectionOf, thrownBy } from "./helpers/client";
 import { apiError, directDs, json, TestServer } from "./helpers/server";
 
 // Canaries: if any of these strings shows up in an error rendering or a log line, a secret leaked.
@@ -139,12 +139,7 @@ describe("no secret in any thrown error", () => {
 
   it("bad configuration", () => {
     for (const options of [{ apiKey: `${KEY}\n` }, { apiKey: KEY, baseUrl: `https://app:${PASSWORD}@api.example.com` }, { apiKey: KEY, baseUrl: CONN }]) {
-      let err: unknown;
-      try {
-        new AbloClient(options);
-      } catch (e) {
-        err = e;
-      }
+      const err = thrownBy(() => new AbloClient(options));
       expect(err).toBeInstanceOf(AbloError);
       expectNoLeak(err, SECRETS);
     }

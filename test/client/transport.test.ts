@@ -7,7 +7,7 @@ import {
   AbloNotFoundError,
   isLoopbackHost,
 } from "@ablo/client";
-import { clientFor, closeClients, CONN, LIVE_KEY, rejectionOf, TEST_KEY } from "./helpers/client";
+import { clientFor, closeClients, CONN, LIVE_KEY, rejectionOf, TEST_KEY, thrownBy } from "./helpers/client";
 import { directDs, json, TestServer } from "./helpers/server";
 
 let server: TestServer;
@@ -92,12 +92,7 @@ describe("configuration", () => {
     [{ apiKey: TEST_KEY, timeoutMs: 0 }, "timeoutMs"],
     [{ apiKey: TEST_KEY, maxRetries: 1.5 }, "maxRetries"],
   ])("%j is rejected naming %s", (options, param) => {
-    let err: unknown;
-    try {
-      new AbloClient(options);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => new AbloClient(options));
     expect(err).toBeInstanceOf(AbloConfigurationError);
     expect((err as AbloConfigurationError).param).toBe(param);
     expect(String(err)).not.toContain("pw@");

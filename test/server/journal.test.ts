@@ -44,6 +44,16 @@ function storeWithOrg(dir: string): Store {
   return store;
 }
 
+/** Opens the data directory as the next start would (replaying its journal), runs `check`, closes it. */
+function reopen(dir: string, check: (store: Store) => void): void {
+  const store = new Store(dir, { journal: true });
+  try {
+    check(store);
+  } finally {
+    store.close();
+  }
+}
+
 /** What a kill -9 leaves on disk right now: a copy of the files, taken synchronously. */
 function crashCopy(dir: string): string {
   const to = tmp();
@@ -64,26 +74,19 @@ describe("Store journal", () => {
       expect(journal.split("\n").length).toBe(4);
       expect(journal).not.toContain(CANARY);
       appendFileSync(join(copy, JOURNAL_FILE), '{"id":"dir_test_torn","orgId":"org_j"'); // a write cut short
-      const reopened = new Store(copy, { journal: true });
-      try {
+      reopen(copy, (reopened) => {
         for (const r of rows) expect(reopened.getDatasource("org_j", "test", r.id)).toMatchObject({ ...r, sealed: expect.anything() });
         expect(sealer.open(reopened.getDatasourceById(rows[0]!.id)!.sealed, rows[0]!.id)).toContain(CANARY);
         expect(reopened.getDatasourceById("dir_test_torn")).toBeUndefined();
         expect(reopened.listDatasources("org_j", "test", 10).rows.map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
         expect(statSync(join(copy, JOURNAL_FILE)).size).toBe(0);
-      } finally {
-        reopened.close();
-      }
+      });
       // Replaying a journal whose rows are already in SQLite (a crash between commit and truncation) changes nothing.
       const again = crashCopy(dir);
       writeFileSync(join(again, JOURNAL_FILE), journal);
-      const twice = new Store(again, { journal: true });
-      expect(twice.listDatasources("org_j", "test", 10).rows.length).toBe(3);
-      twice.close();
+      reopen(again, (twice) => expect(twice.listDatasources("org_j", "test", 10).rows.length).toBe(3));
       writeFileSync(join(again, JOURNAL_FILE), journal);
-      const third = new Store(again, { journal: true });
-      expect(third.listDatasources("org_j", "test", 10).rows.map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
-      third.close();
+      reopen(again, (third) => expect(third.listDatasources("org_j", "test", 10).rows.map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse()));
     } finally {
       store.close();
     }
@@ -99,13 +102,10 @@ describe("Store journal", () => {
       expect(store.getDatasource("org_j", "test", a.id)?.id).toBe(a.id);
       await store.write(() => store.deleteDatasource("org_j", "test", b.id));
       const copy = crashCopy(dir);
-      const reopened = new Store(copy, { journal: true });
-      try {
+      reopen(copy, (reopened) => {
         expect(reopened.getDatasourceById(a.id)?.id).toBe(a.id);
         expect(reopened.getDatasourceById(b.id)).toBeUndefined();
-      } finally {
-        reopened.close();
-      }
+      });
     } finally {
       store.close();
     }
@@ -121,16 +121,13 @@ describe("Store journal", () => {
       store.appendCreate(b);
       const copy = crashCopy(dir);
       expect(readFileSync(join(copy, JOURNAL_FILE), "utf8").split("\n").length).toBe(3);
-      const reopened = new Store(copy, { journal: true });
-      try {
+      reopen(copy, (reopened) => {
         expect(reopened.getDatasourceById(a.id)?.id).toBe(a.id);
         expect(reopened.getDatasourceById(b.id)?.id).toBe(b.id);
         const back = reopened.getIdempotency("org_j", "test", "k-1", 0)!;
         expect({ ...back, fingerprint: Buffer.from(back.fingerprint) }).toEqual({ fingerprint: entry.fingerprint, status: 200, body: entry.body, created: entry.created });
         expect(reopened.getIdempotency("org_j", "test", "k-2", 0)).toBeUndefined();
-      } finally {
-        reopened.close();
-      }
+      });
     } finally {
       store.close();
     }
@@ -141,14 +138,11 @@ describe("Store journal", () => {
     storeWithOrg(dir).close();
     const old = row();
     writeFileSync(join(dir, JOURNAL_FILE), `${JSON.stringify({ ...old, sealed: old.sealed.toString("base64") })}\n`);
-    const reopened = new Store(dir, { journal: true });
-    try {
+    reopen(dir, (reopened) => {
       const { seq, ...back } = reopened.getDatasourceById(old.id)!;
       expect(seq).toBeGreaterThan(0);
       expect({ ...back, sealed: Buffer.from(back.sealed) }).toEqual(old);
-    } finally {
-      reopened.close();
-    }
+    });
   });
 
   test("without the journal option (keys create) or with synchronous=FULL, nothing is journaled", () => {

@@ -50,6 +50,16 @@ export async function rejectionOf(fn: () => Promise<unknown>): Promise<unknown> 
   throw new Error("expected a rejection");
 }
 
+/** Runs `fn`, expects it to throw, returns what it threw. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a throw");
+}
+
 /** Every way an error gets printed or serialized. */
 export function renderings(err: unknown): Record<string, string> {
   const e = err as Error & { cause?: unknown };
