@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { abloProvider } from "./provider";
 
 /**
  * What the engine stores as `__provider` and the dynamic-provider host evaluates (it calls
@@ -109,6 +110,12 @@ export class Datasource extends pulumi.CustomResource {
       });
     }
     props.__provider = SERIALIZED_PROVIDER;
-    super(TYPE_TOKEN, name, props, { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "fingerprint"] });
+    super(TYPE_TOKEN, name, props, {
+      ...opts,
+      // Our own provider instance unless the program names one (see provider.ts: the default one
+      // would store the stack's whole configuration in state).
+      provider: opts.provider ?? abloProvider(),
+      additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "fingerprint"],
+    });
   }
 }
