@@ -15,6 +15,11 @@ export interface AbloClientOptions {
   timeoutMs?: number;
   /** Retries after the first attempt on 429, 5xx, timeouts and connection errors (default 2). */
   maxRetries?: number;
+  /**
+   * Retry for this long instead of `maxRetries` times (default 0: count-based). Every retry of a
+   * POST carries the same Idempotency-Key, so a long budget never duplicates a create.
+   */
+  retryBudgetMs?: number;
   /** Cap on a server's Retry-After (default 60 s). */
   maxRetryAfterMs?: number;
   /** First exponential-backoff delay (default 500 ms) and its cap (default 8 s). */
@@ -50,6 +55,7 @@ export class AbloClient {
       maxRetryAfterMs: nonNegative(options.maxRetryAfterMs, "maxRetryAfterMs", DEFAULT_RETRY_POLICY.maxRetryAfterMs),
       initialDelayMs: nonNegative(options.initialRetryDelayMs, "initialRetryDelayMs", DEFAULT_RETRY_POLICY.initialDelayMs),
       maxDelayMs: nonNegative(options.maxRetryDelayMs, "maxRetryDelayMs", DEFAULT_RETRY_POLICY.maxDelayMs),
+      budgetMs: nonNegative(options.retryBudgetMs, "retryBudgetMs", DEFAULT_RETRY_POLICY.budgetMs),
     };
     // One pooled agent per client: sockets are reused across requests and retries.
     this.ownAgent = options.httpAgent

@@ -18,7 +18,7 @@ import {
   AbloTimeoutError,
 } from "./errors";
 import { redact, secretsOf } from "./redact";
-import { isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry";
+import { isRetryableNetworkCode, isRetryableStatus, mayRetry, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry";
 
 /** Receives one line per attempt, response and retry: method, path, status, request id, attempt. */
 export interface AbloLogger {
@@ -108,6 +108,7 @@ export class Transport {
     // One key per logical POST, reused by every retry so the server can replay instead of redo.
     const idempotencyKey = spec.method === "POST" ? (spec.idempotencyKey ?? randomUUID()) : undefined;
     const { retry } = this.#options;
+    const firstStarted = Date.now();
 
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
@@ -124,14 +125,14 @@ export class Transport {
         if (res.status >= 200 && res.status < 300) return { status: res.status, requestId, body, notJson };
         retryAfterMs = parseRetryAfter(headerOf(res, "retry-after"));
         error = errorFromResponse(res.status, body, requestId, retryAfterMs, spec, secrets);
-        retryable = isRetryableStatus(res.status);
+        retryable = isRetryableStatus(res.status, error.code);
       } catch (thrown) {
         error = this.errorFromThrown(thrown, spec, secrets);
         retryable = error instanceof AbloTimeoutError || (error instanceof AbloConnectionError && isRetryableNetworkCode(error.code));
         this.log("ablo request failed", { method: spec.method, path: spec.path, code: error.code, attempt, durationMs: Date.now() - started });
       }
-      if (!retryable || attempt > retry.maxRetries) throw error;
       const delayMs = retryDelayMs(retry, attempt, retryAfterMs);
+      if (!retryable || !mayRetry(retry, attempt, Date.now() - firstStarted, delayMs)) throw error;
       this.log("ablo retry", { method: spec.method, path: spec.path, attempt, status: error.statusCode, code: error.code, requestId: error.requestId, delayMs });
       await this.sleep(delayMs);
     }

@@ -10,6 +10,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Upper bound on a server's `Retry-After`, so a hostile or confused server cannot park us. */
   maxRetryAfterMs: number;
+  /**
+   * When > 0, retries go on until this much time has passed since the first attempt, however
+   * many that takes (`maxRetries` no longer limits). For callers that must not give up on a
+   * request whose outcome is unknown (a POST that may have committed) after a few quick faults.
+   */
+  budgetMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -17,7 +23,14 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   initialDelayMs: 500,
   maxDelayMs: 8_000,
   maxRetryAfterMs: 60_000,
+  budgetMs: 0,
 };
+
+/** Whether another attempt fits: by count, or by time when the policy has a budget. */
+export function mayRetry(policy: RetryPolicy, attempt: number, elapsedMs: number, delayMs: number): boolean {
+  if (policy.budgetMs > 0) return elapsedMs + delayMs < policy.budgetMs;
+  return attempt <= policy.maxRetries;
+}
 
 /**
  * errno codes of failures before any answer: safe to retry, GETs and DELETEs being idempotent and
@@ -36,8 +49,12 @@ const RETRYABLE_NETWORK_CODES = new Set([
   "response_aborted",
 ]);
 
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+/**
+ * 429 and 5xx; and 409 `idempotency_key_in_use`: the first attempt under the same key is still
+ * running, so this one may be sent again, with the same key, once it has finished (Stripe's rule).
+ */
+export function isRetryableStatus(status: number, code?: string): boolean {
+  return status === 429 || status >= 500 || (status === 409 && code === "idempotency_key_in_use");
 }
 
 export function isRetryableNetworkCode(code: string | undefined): boolean {

@@ -62,8 +62,9 @@ export class PermissionError extends ApiError {
 export class IdempotencyError extends ApiError {
   override readonly name: string = "IdempotencyError";
   readonly type = "idempotency_error" as const;
-  constructor(code: string, message: string) {
-    super(409, code, message);
+  /** `retryAfterSeconds` for a key still in use: the same request may simply be retried later. */
+  constructor(code: string, message: string, retryAfterSeconds?: number) {
+    super(409, code, message, undefined, retryAfterSeconds === undefined ? undefined : { "Retry-After": String(retryAfterSeconds) });
   }
 }
 

@@ -74,7 +74,7 @@ export class Idempotency {
     }
     const slot = `${p.orgId}\u0000${p.mode}\u0000${key}`;
     if (this.inFlight.has(slot)) {
-      throw new IdempotencyError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed: retry later.");
+      throw new IdempotencyError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed: retry later.", 1);
     }
     this.inFlight.add(slot);
     if (now - this.lastPurge > 60) {

@@ -1,10 +1,20 @@
 // Pure helpers, imported from their modules (not part of the public API).
 import { redact, secretsOf } from "../../client/src/redact";
-import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, retryDelayMs } from "../../client/src/retry";
+import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, mayRetry, parseRetryAfter, retryDelayMs } from "../../client/src/retry";
 
 describe("retry policy", () => {
-  it("retries 429 and 5xx only", () => {
-    expect([200, 400, 401, 403, 404, 409, 418, 429, 500, 502, 503, 504].filter(isRetryableStatus)).toEqual([429, 500, 502, 503, 504]);
+  it("retries 429, 5xx and a 409 for a key still in use only", () => {
+    expect([200, 400, 401, 403, 404, 409, 418, 429, 500, 502, 503, 504].filter((s) => isRetryableStatus(s))).toEqual([429, 500, 502, 503, 504]);
+    expect(isRetryableStatus(409, "idempotency_key_in_use")).toBe(true);
+    expect(isRetryableStatus(409, "idempotency_key_reused")).toBe(false);
+  });
+
+  it("counts retries, or spends a time budget regardless of count", () => {
+    const counted = { ...DEFAULT_RETRY_POLICY, maxRetries: 2 };
+    expect([1, 2, 3].map((attempt) => mayRetry(counted, attempt, 0, 0))).toEqual([true, true, false]);
+    const timed = { ...DEFAULT_RETRY_POLICY, maxRetries: 0, budgetMs: 10_000 };
+    expect(mayRetry(timed, 50, 9_000, 500)).toBe(true);
+    expect(mayRetry(timed, 2, 9_800, 500)).toBe(false);
   });
 
   it("retries transient network codes, not DNS misses", () => {
