@@ -5,3 +5,4 @@ export { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
 export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type StartAbloLocalOptions } from "./ablo-local";
 export { benchServer } from "./bench-server";
 export { filesUnder, filesContaining } from "./canary";
+export { recordFigures, readFigures, figuresMarkdown, fullReliabilityRun, FIGURES_DIR, type FigureRow, type FigureSection } from "./figures";
