@@ -7,19 +7,35 @@ import { AdoptMismatchError, VerificationFailedError, VerificationTimeoutError }
 import { fingerprint, matchesFingerprint } from "./fingerprint";
 import { checkInputs, connectionTarget, DatasourceInputsSchema, type DatasourceInputs } from "./inputs";
 import { toOutputs, type DatasourceOutputs } from "./outputs";
+import { AbandonedCreates, OWNER_METADATA_KEY, ownerMark, trackInState } from "./owner";
 import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type Settings } from "./settings";
 
+/**
+ * How long one API call keeps retrying 429s, 5xx, resets and timeouts, every retry of a POST
+ * under the same Idempotency-Key. A budget of time rather than a count of retries: a long `up`
+ * rides out a burst of faults or a restarting API instead of failing, and giving up on a create
+ * whose outcome is unknown is what leaves a datasource state does not know.
+ */
+const RETRY = { retryBudgetMs: 120_000, initialRetryDelayMs: 250, maxRetryDelayMs: 4_000 } as const;
+
+interface Connection {
+  client: AbloClient;
+  leftovers: AbandonedCreates;
+}
+
 // One keep-alive client per key and base URL for the life of the provider process.
-const clients = new Map<string, AbloClient>();
-function clientFor(s: Settings): AbloClient {
+const connections = new Map<string, Connection>();
+function connect(s: Settings): Connection {
   const k = `${s.baseUrl ?? ""}\n${s.apiKey}`;
-  let c = clients.get(k);
+  let c = connections.get(k);
   if (!c) {
-    c = new AbloClient({ apiKey: s.apiKey, ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) });
-    clients.set(k, c);
+    const client = new AbloClient({ apiKey: s.apiKey, ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}), ...RETRY });
+    c = { client, leftovers: new AbandonedCreates(client) };
+    connections.set(k, c);
   }
   return c;
 }
+const clientFor = (s: Settings): AbloClient => connect(s).client;
 
 /** Verification usually takes under a second: poll after 100 ms, backing off to every 2 s. */
 async function waitForVerification(client: AbloClient, ds: DatasourceResponse, timeoutSeconds: number): Promise<DatasourceResponse> {
@@ -32,30 +48,62 @@ async function waitForVerification(client: AbloClient, ds: DatasourceResponse, t
   }
 }
 
+/** What a create sends: the user's metadata, plus the mark of a create in progress when the URN is known. */
+function metadataWithMark(inputs: DatasourceInputs): Record<string, string> {
+  return inputs.resourceUrn === undefined ? inputs.metadata : { ...inputs.metadata, [OWNER_METADATA_KEY]: ownerMark(inputs.resourceUrn, "creating") };
+}
+
+/** A create that succeeded says so in its mark: from then on it is the engine's, never a leftover. */
+async function markCreated(client: AbloClient, ds: DatasourceResponse, inputs: DatasourceInputs): Promise<DatasourceResponse> {
+  if (inputs.resourceUrn === undefined) return ds;
+  return client.datasources.update(ds.id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(inputs.resourceUrn, "created") } });
+}
+
 async function register(client: AbloClient, inputs: DatasourceInputs): Promise<DatasourceResponse> {
   // The client makes one Idempotency-Key per create and sends it on every retry. It is random on
   // purpose: a key derived from the inputs would replay the old datasource on a forced replacement
-  // (`pulumi up --replace`) with unchanged inputs, and the engine would then delete it.
-  return client.datasources.create({ connectionString: inputs.connectionString, schema: inputs.schema, metadata: inputs.metadata });
+  // (`pulumi up --replace`) with unchanged inputs, and the engine would then delete it. What an
+  // abandoned create left behind is found through the owner mark instead (owner.ts).
+  return client.datasources.create({ connectionString: inputs.connectionString, schema: inputs.schema, metadata: metadataWithMark(inputs) });
+}
+
+/** Why `existing` is not the datasource `inputs` describe, or undefined when it is. */
+function mismatch(existing: DatasourceResponse, inputs: DatasourceInputs): { existing: string; wanted: string } | undefined {
+  const t = connectionTarget(inputs.connectionString);
+  if (existing.connection !== "direct") return { existing: `an ${existing.connection} datasource`, wanted: "a direct PostgreSQL connection" };
+  if (existing.host !== t.host || existing.database !== t.database) {
+    return { existing: `${existing.host}/${existing.database}`, wanted: `${t.host}/${t.database}` };
+  }
+  if (existing.schema !== inputs.schema) return { existing: `schema ${existing.schema}`, wanted: `schema ${inputs.schema}` };
+  return undefined;
+}
+
+/** Takes `existing` over: our credentials (verified again, so state's fingerprint is true) and metadata. */
+function takeOver(client: AbloClient, existing: DatasourceResponse, inputs: DatasourceInputs): Promise<DatasourceResponse> {
+  return client.datasources.update(existing.id, {
+    connectionString: inputs.connectionString,
+    metadata: metadataPatch(existing.metadata, metadataWithMark(inputs)),
+  });
 }
 
 async function adopt(client: AbloClient, inputs: DatasourceInputs & { adoptId: string }): Promise<DatasourceResponse> {
   const existing = await client.datasources.retrieve(inputs.adoptId);
-  const t = connectionTarget(inputs.connectionString);
-  if (existing.connection !== "direct") {
-    throw new AdoptMismatchError(inputs.adoptId, `an ${existing.connection} datasource`, "a direct PostgreSQL connection");
-  }
-  if (existing.host !== t.host || existing.database !== t.database) {
-    throw new AdoptMismatchError(inputs.adoptId, `${existing.host}/${existing.database}`, `${t.host}/${t.database}`);
-  }
-  if (existing.schema !== inputs.schema) {
-    throw new AdoptMismatchError(inputs.adoptId, `schema ${existing.schema}`, `schema ${inputs.schema}`);
-  }
-  // Send our credentials (verified again) so that state's fingerprint describes what is stored.
-  return client.datasources.update(inputs.adoptId, {
-    connectionString: inputs.connectionString,
-    metadata: metadataPatch(existing.metadata, inputs.metadata),
-  });
+  const m = mismatch(existing, inputs);
+  if (m) throw new AdoptMismatchError(inputs.adoptId, m.existing, m.wanted);
+  return takeOver(client, existing, inputs);
+}
+
+/**
+ * The newest leftover of an abandoned create of this resource that matches its inputs, taken over
+ * instead of registering a duplicate. Leftovers for another host or database are left alone: the
+ * mark is a hash of the URN, which another stack of the same project and stack names (in another
+ * backend, with the same organization) would share, and deleting its datasource would be worse.
+ */
+async function takeLeftover(conn: Connection, inputs: DatasourceInputs): Promise<DatasourceResponse | undefined> {
+  if (inputs.resourceUrn === undefined) return undefined;
+  const found = await conn.leftovers.take(ownerMark(inputs.resourceUrn, "creating"));
+  const match = found.find((ds) => mismatch(ds, inputs) === undefined);
+  return match ? takeOver(conn.client, match, inputs) : undefined;
 }
 
 /** Raises the typed error for a datasource that failed verification, after cleaning up if asked. */
@@ -122,23 +170,29 @@ export const datasourceProvider = {
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  async diff(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+    trackInState(id);
     const d = await diffDatasource(olds, news);
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
   },
 
   async create(news: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
     const inputs = parseInputs(news);
-    const s = resolveSettings();
-    const client = clientFor(s);
+    const conn = connect(resolveSettings());
+    const { client } = conn;
     const adopted = inputs.adoptId !== undefined;
-    const registered = adopted ? await adopt(client, { ...inputs, adoptId: inputs.adoptId! }) : await register(client, inputs);
-    const ds = await settle(client, registered, inputs, !adopted);
+    const registered = adopted
+      ? await adopt(client, { ...inputs, adoptId: inputs.adoptId! })
+      : ((await takeLeftover(conn, inputs)) ?? (await register(client, inputs)));
+    trackInState(registered.id);
+    // A leftover was made by this resource's own abandoned create: removed like a new one if rejected.
+    const ds = await markCreated(client, await settle(client, registered, inputs, !adopted), inputs);
     const fp = await fingerprint(inputs.connectionString);
     return { id: ds.id, outs: toOutputs(ds, { port: connectionTarget(inputs.connectionString).port, fingerprint: fp }) };
   },
 
   async read(id: string, props?: Partial<DatasourceOutputs>): Promise<pulumi.dynamic.ReadResult> {
+    trackInState(id);
     const client = clientFor(resolveSettings());
     try {
       const ds = await client.datasources.retrieve(id);
@@ -150,6 +204,7 @@ export const datasourceProvider = {
   },
 
   async update(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+    trackInState(id);
     const inputs = parseInputs(news);
     const client = clientFor(resolveSettings());
     const rotating = !(await matchesFingerprint(inputs.connectionString, olds.fingerprint));
@@ -169,6 +224,7 @@ export const datasourceProvider = {
   },
 
   async delete(id: string): Promise<void> {
+    trackInState(id);
     await removeQuietly(clientFor(resolveSettings()), id);
   },
 };

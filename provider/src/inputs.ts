@@ -1,6 +1,7 @@
 import { ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
 import { classifyHost, ConnectionStringError, isConnectionStringError, parseConnectionString } from "@ablo/connection";
 import { z } from "zod";
+import { OWNER_METADATA_KEY } from "./owner";
 
 /** The engine's placeholder for a value not known until apply (preview of a computed input). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -10,7 +11,9 @@ export const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 export const DatasourceInputsSchema = z.object({
   connectionString: z.string({ error: "connectionString is required (a postgres:// or postgresql:// URL)" }).min(1, "connectionString must not be empty"),
   schema: SchemaNameSchema.default("public"),
-  metadata: MetadataSchema.default({}),
+  metadata: MetadataSchema.refine((m) => !(OWNER_METADATA_KEY in m), {
+    message: `metadata key ${OWNER_METADATA_KEY} is reserved: the provider marks the datasources it creates with it`,
+  }).default({}),
   waitForVerification: z.boolean({ error: "waitForVerification must be a boolean" }).default(true),
   /** How long create/update wait for verification (from customTimeouts, default 5 minutes). */
   verificationTimeoutSeconds: z.number().int().positive().max(24 * 3600).default(300),
@@ -19,6 +22,8 @@ export const DatasourceInputsSchema = z.object({
     .string()
     .regex(new RegExp(`^(${ID_PREFIX.directTest}|${ID_PREFIX.directLive})[A-Za-z0-9]+$`), "adoptId must be a datasource id (ds_… or ds_test_…)")
     .optional(),
+  /** Set by the SDK: the resource's URN, whose hash marks what this resource creates (owner.ts). */
+  resourceUrn: z.string().max(4096).optional(),
 });
 export type DatasourceInputs = z.infer<typeof DatasourceInputsSchema>;
 

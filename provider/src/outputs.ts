@@ -1,4 +1,5 @@
 import type { DatasourceResponse } from "@ablo/client";
+import { withoutOwnerMark } from "./owner";
 
 /**
  * State of a Datasource: every field the API returns, camelCased, plus what diff needs and the API
@@ -38,6 +39,7 @@ export function toOutputs(ds: DatasourceResponse, kept: { port?: number | undefi
     if (k === "id" || v === undefined) continue; // the id is the resource's own id
     out[camel(k)] = v;
   }
+  out.metadata = withoutOwnerMark(ds.metadata);
   if (kept.port !== undefined) out.port = kept.port;
   if (kept.fingerprint !== undefined) out.fingerprint = kept.fingerprint;
   return out as unknown as DatasourceOutputs;

@@ -107,6 +107,8 @@ export class Datasource extends pulumi.CustomResource {
         waitForVerification: args.waitForVerification,
         adoptId: args.adoptId ?? importId,
         verificationTimeoutSeconds: timeoutSeconds(opts.customTimeouts?.create),
+        // Lets the provider find what an abandoned create of this resource left (provider/src/owner.ts).
+        resourceUrn: pulumi.createUrn(name, TYPE_TOKEN, opts.parent),
       });
     }
     props.__provider = SERIALIZED_PROVIDER;

@@ -87,7 +87,7 @@ test("bad inputs fail at preview, name the field, and send nothing to the server
 test("up registers the database and waits until it is active", async () => {
   // Engine and provider logs at the highest verbosity, to grep for the canary afterwards.
   const r = await ok(["up", "--yes", "--skip-preview", "--logtostderr", "-v=9"]);
-  expect(r.stdout).toMatch(/\+ 2 created/);
+  expect(r.stdout).toMatch(/\+ 3 created/); // the stack, the SDK's provider instance, the Datasource
   const out = await outputs();
   expect(out).toMatchObject({ status: "active", host: "127.0.0.1", database: "shop", schema: "public", livemode: false, lastError: null, displayName: expect.stringContaining("app@127.0.0.1") });
   firstId = out.id as string;
@@ -122,7 +122,7 @@ test("the connection string is a secret in state and never an output", async () 
 test("a second up and a refresh change nothing", async () => {
   await ok(["preview", "--expect-no-changes"]);
   const up = await ok(["up", "--yes", "--skip-preview"]);
-  expect(up.stdout).toMatch(/2 unchanged/);
+  expect(up.stdout).toMatch(/3 unchanged/);
   await ok(["refresh", "--yes", "--skip-preview"]);
   await ok(["preview", "--expect-no-changes"]);
 });
@@ -143,7 +143,8 @@ test("metadata changes in place", async () => {
   const up = await ok(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).toMatch(/~ 1 updated/);
   expect(await outputs()).toMatchObject({ id: firstId, metadata: { team: "platform" } });
-  expect((await apiGet(`/v1/datasources/${firstId}`)).body.metadata).toEqual({ team: "platform" });
+  // Beside the user's keys, the provider's mark of a finished create (provider/src/owner.ts).
+  expect((await apiGet(`/v1/datasources/${firstId}`)).body.metadata).toEqual({ team: "platform", pulumi_owner: expect.stringMatching(/^[\w-]{32}$/) });
 });
 
 test("another database replaces the datasource and deletes the old one on the server", async () => {
