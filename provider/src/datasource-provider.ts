@@ -142,6 +142,19 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
 }
 
 /**
+ * A provider process outlives an engine killed with SIGKILL (it is not in the engine's process
+ * group). Left running, it would finish the creates in flight and mark them created although no
+ * state will ever record them; exiting instead leaves their `creating` mark for the next `up` to
+ * take over (owner.ts). The engine is this process's parent (its launcher execs node).
+ */
+function exitWithEngine(): void {
+  const engine = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== engine) process.exit(70);
+  }, 250).unref();
+}
+
+/**
  * The Datasource CRUD mapped onto the Ablo client. The dynamic-provider host loads it through the
  * fixed module reference the SDK stores as `__provider` (`require("@ablo/provider")`): none of
  * this code, and no value it holds, is ever serialized into state.
@@ -149,6 +162,7 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
 export const datasourceProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     configureFromStack(req.config);
+    exitWithEngine();
   },
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
