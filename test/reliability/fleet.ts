@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { pulumiWorkspace, REPO_ROOT, startAbloLocal, startPostgres, type AbloLocal, type Postgres, type PulumiResult, type PulumiWorkspace, type StartAbloLocalOptions } from "@ablo/harness";
+import { filesContaining, pulumiWorkspace, recordFigures, REPO_ROOT, startAbloLocal, startPostgres, type AbloLocal, type Postgres, type PulumiResult, type PulumiWorkspace, type StartAbloLocalOptions } from "@ablo/harness";
 
 // A fleet of N Datasources (test/fixtures/fleet-program) on a real PostgreSQL, a real ablo-local
 // and the real engine, with what the reliability suites count: what state holds, what the server
@@ -16,49 +16,82 @@ export const FAULT_MIX = [
   { action: "drop_after_commit", probability: 0.075 },
 ];
 
-export interface Fleet {
+/** One stack of the fleet program, configured against the fleet's server and database. */
+export interface FleetStack {
+  ws: PulumiWorkspace;
+  pulumi(args: string[], env?: Record<string, string>): Promise<PulumiResult>;
+  /** Ids of the Datasources in this stack's state. */
+  stateIds(): Promise<string[]>;
+}
+
+export interface Fleet extends FleetStack {
   pg: Postgres;
   api: AbloLocal;
   key: string;
-  ws: PulumiWorkspace;
   /** Every byte the engine printed, for the canary sweep. */
   transcript: string[];
-  pulumi(args: string[], env?: Record<string, string>): Promise<PulumiResult>;
+  /** Another stack of N Datasources on the same backend, server and organization. */
+  newStack(count: number): Promise<FleetStack>;
   /** Replaces the server's fault rules (none: `[]`). */
   setFaults(rules: unknown[]): Promise<void>;
   /** Faults fired since the rules were last set. */
   faultsFired(): Promise<number>;
   /** Ids of every datasource on the server (faults must be off). */
   serverIds(): Promise<Array<{ id: string; mark: string | undefined }>>;
-  /** Ids of the Datasources in state. */
-  stateIds(): Promise<string[]>;
   /** Requests the server logged for /v1/datasources so far. */
   requestsLogged(): number;
   dispose(): Promise<void>;
 }
 
-export async function startFleet(count: number, apiOptions: StartAbloLocalOptions = {}): Promise<Fleet> {
+export interface FleetOptions {
+  api?: StartAbloLocalOptions;
+  /** Keep state in the fleet's PostgreSQL (the engine's postgres:// backend) instead of files. */
+  postgresBackend?: boolean;
+}
+
+export async function startFleet(count: number, options: FleetOptions = {}): Promise<Fleet> {
   const pg = await startPostgres();
   await pg.sql(`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`);
   await pg.sql("CREATE DATABASE shop OWNER app");
-  const api = await startAbloLocal({ allowPrivateHosts: true, verification: true, admin: true, rateLimit: 0, ...apiOptions });
+  const backendEnv: Record<string, string> = {};
+  if (options.postgresBackend) {
+    await pg.sql("CREATE ROLE pulumi LOGIN PASSWORD 'state-pw'");
+    await pg.sql("CREATE DATABASE pulumi_state OWNER pulumi");
+    backendEnv.PULUMI_BACKEND_URL = `${pg.url("pulumi", "state-pw", "pulumi_state")}?sslmode=disable`;
+  }
+  const api = await startAbloLocal({ allowPrivateHosts: true, verification: true, admin: true, rateLimit: 0, ...options.api });
   const key = await api.createKey("fleet-org", "test");
-  const ws = await pulumiWorkspace();
   const transcript: string[] = [];
-  const pulumi = async (args: string[], env: Record<string, string> = {}) => {
-    const r = await ws.run(args, { cwd: FLEET_PROGRAM, env });
-    transcript.push(r.stdout, r.stderr);
-    return r;
-  };
-  const must = async (args: string[], stdin?: string) => {
-    const r = await ws.ok(args, { cwd: FLEET_PROGRAM, ...(stdin === undefined ? {} : { stdin }) });
-    transcript.push(r.stdout, r.stderr);
-  };
-  await must(["stack", "init", ws.stack]);
-  await must(["config", "set", "--secret", "ablo:apiKey"], key);
-  await must(["config", "set", "ablo:baseUrl", api.baseUrl]);
-  await must(["config", "set", "--secret", "databaseUrl"], pg.url("app", CANARY, "shop"));
-  await must(["config", "set", "count", String(count)]);
+  const workspaces: PulumiWorkspace[] = [];
+
+  async function newStack(n: number): Promise<FleetStack> {
+    const ws = await pulumiWorkspace(backendEnv);
+    workspaces.push(ws);
+    const pulumi = async (args: string[], env: Record<string, string> = {}) => {
+      const r = await ws.run(args, { cwd: FLEET_PROGRAM, env });
+      transcript.push(r.stdout, r.stderr);
+      return r;
+    };
+    const must = async (args: string[], stdin?: string) => {
+      const r = await ws.ok(args, { cwd: FLEET_PROGRAM, ...(stdin === undefined ? {} : { stdin }) });
+      transcript.push(r.stdout, r.stderr);
+    };
+    await must(["stack", "init", ws.stack]);
+    await must(["config", "set", "--secret", "ablo:apiKey"], key);
+    await must(["config", "set", "ablo:baseUrl", api.baseUrl]);
+    await must(["config", "set", "--secret", "databaseUrl"], pg.url("app", CANARY, "shop"));
+    await must(["config", "set", "count", String(n)]);
+    return {
+      ws,
+      pulumi,
+      async stateIds() {
+        const r = await ws.ok(["stack", "export"], { cwd: FLEET_PROGRAM });
+        const resources = (JSON.parse(r.stdout).deployment.resources ?? []) as Array<{ type: string; id?: string }>;
+        return resources.filter((x) => x.type.endsWith("ablo:Datasource")).map((x) => x.id!);
+      },
+    };
+  }
+  const first = await newStack(count);
 
   const admin = async (method: string, body?: unknown) => {
     const res = await fetch(`${api.baseUrl}/_admin/faults`, {
@@ -69,12 +102,12 @@ export async function startFleet(count: number, apiOptions: StartAbloLocalOption
     return (await res.json()) as { rules: Array<{ fired: number }> };
   };
   return {
+    ...first,
     pg,
     api,
     key,
-    ws,
     transcript,
-    pulumi,
+    newStack,
     setFaults: async (rules) => void (rules.length === 0 ? await admin("DELETE") : await admin("POST", { rules })),
     faultsFired: async () => (await admin("GET")).rules.reduce((n, r) => n + r.fired, 0),
     async serverIds() {
@@ -88,14 +121,9 @@ export async function startFleet(count: number, apiOptions: StartAbloLocalOption
         after = page.data.at(-1)!.id;
       }
     },
-    async stateIds() {
-      const r = await ws.ok(["stack", "export"], { cwd: FLEET_PROGRAM });
-      const resources = JSON.parse(r.stdout).deployment.resources as Array<{ type: string; id?: string }>;
-      return resources.filter((x) => x.type.endsWith("ablo:Datasource")).map((x) => x.id!);
-    },
     requestsLogged: () => api.logs().split("\n").filter((l) => l.includes("/v1/datasources")).length,
     async dispose() {
-      await ws.dispose();
+      for (const ws of workspaces) await ws.dispose();
       await api.stop();
       await pg.stop();
     },
@@ -113,3 +141,24 @@ export function compare(server: Array<{ id: string; mark: string | undefined }>,
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The canary sweep over everything a fleet suite produced: the engine's output (including any
+ * `-v=9` logs the suite asked for), the server's logs and data directory, and each workspace (file
+ * state, exports written there, the Pulumi home). Records the hits and returns them.
+ */
+export async function sweepCanary(fleet: Fleet, suite: string): Promise<Record<string, number>> {
+  const count = (text: string) => text.split(CANARY).length - 1;
+  const hits = {
+    "engine output": count(fleet.transcript.join("\n")),
+    "server logs": count(fleet.api.logs()),
+    "server data files": (await filesContaining(fleet.api.dataDir, CANARY)).length,
+    "workspace files": (await filesContaining(fleet.ws.dir, CANARY)).length,
+  };
+  recordFigures({
+    section: `6. Secrets — ${suite}`,
+    what: `The canary password of the ${suite} suite's role, searched for in everything it produced (${Math.round(fleet.transcript.join("").length / 1024)} KiB of engine output).`,
+    rows: [hits],
+  });
+  return hits;
+}
