@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { IDEMPOTENCY, IdempotencyKeySchema } from "@ablo/api";
 import type { Principal } from "./auth";
 import { IdempotencyError, InvalidRequestError } from "./errors";
+import { MAX_JSON_DEPTH, tooDeep } from "./params";
 import type { Sealer } from "./seal";
 import type { IdempotencyEntry, Store } from "./store";
 
@@ -22,14 +23,18 @@ export interface IdempotentReplay {
   body: string;
 }
 
-/** Sorted keys: the same parameters in another order are the same request. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+/**
+ * Sorted keys: the same parameters in another order are the same request. Recursive, but bounded:
+ * request bodies are refused beyond MAX_JSON_DEPTH (parseJsonBody), and so is anything deeper here.
+ */
+export function canonicalJson(v: unknown, depth = 0): string {
+  if (depth > MAX_JSON_DEPTH) throw tooDeep();
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x, depth + 1)).join(",")}]`;
   if (v !== null && typeof v === "object") {
     const o = v as Record<string, unknown>;
     return `{${Object.keys(o)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k], depth + 1)}`)
       .join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";

@@ -55,15 +55,37 @@ export function parseJsonBody(contentType: string | undefined, raw: Buffer | und
   } catch {
     throw new InvalidRequestError("invalid_json", "The request body is not valid JSON.");
   }
-  // A "__proto__" member would become an object's prototype once copied by a schema: refuse it.
-  if (text.includes("__proto__") && hasProtoKey(value)) {
-    throw new InvalidRequestError("parameter_invalid", "Parameter names must not be __proto__.");
-  }
+  // Every walk of the body (this one, zod's, the idempotency fingerprint's) is then bounded.
+  checkStructure(value);
   return value;
 }
 
-function hasProtoKey(v: unknown): boolean {
-  if (Array.isArray(v)) return v.some(hasProtoKey);
-  if (v === null || typeof v !== "object") return false;
-  return Object.keys(v).some((k) => k === "__proto__" || hasProtoKey((v as Record<string, unknown>)[k]));
+/** How deep a request body may nest (the API's deepest parameter is metadata[key], at 2). */
+export const MAX_JSON_DEPTH = 64;
+export const tooDeep = (): InvalidRequestError => new InvalidRequestError("json_too_deep", `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+
+/**
+ * Refuses a body nested deeper than MAX_JSON_DEPTH (before anything recursive walks it: a deep
+ * body would overflow the stack) or holding a "__proto__" member anywhere (it would become an
+ * object's prototype once copied by a schema). Iterative, so that input cannot exhaust the stack.
+ */
+function checkStructure(value: unknown): void {
+  if (value === null || typeof value !== "object") return;
+  const stack: object[] = [value];
+  const depths: number[] = [1];
+  let proto = false;
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    const depth = depths.pop()!;
+    if (depth > MAX_JSON_DEPTH) throw tooDeep();
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    if (!Array.isArray(v) && Object.hasOwn(v, "__proto__")) proto = true;
+    for (const c of children) {
+      if (c !== null && typeof c === "object") {
+        stack.push(c);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  if (proto) throw new InvalidRequestError("parameter_invalid", "Parameter names must not be __proto__.");
 }

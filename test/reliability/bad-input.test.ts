@@ -580,7 +580,7 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
     )
     .map(([known, extra]) => ({ ...extra, ...known }));
 
-  /** A request body and the headers it goes with. Deep bodies never carry an Idempotency-Key: see the known-bug tests. */
+  /** A request body and the headers it goes with. */
   const request = fc.oneof(
     // JSON bodies of the right content type (some with an Idempotency-Key).
     {
@@ -590,14 +590,25 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
         headers: { "content-type": "application/json", ...(idem !== undefined ? { "idempotency-key": idem } : {}) } as Record<string, string>,
       })),
     },
-    // Deep JSON: 10,000 and more levels of arrays or objects, alone or inside a field.
+    // Deep JSON: 10,000 and more levels of arrays or objects (or just past the 64-level limit),
+    // alone or inside a field, with or without an Idempotency-Key or a "__proto__" member.
     {
       weight: 2,
-      arbitrary: fc.record({ depth: fc.integer({ min: 10_000, max: 12_000 }), kind: fc.constantFrom("arrays", "objects"), inField: fc.constantFrom(undefined, "metadata", "connectionString", "schema") }).map(({ depth, kind, inField }) => {
-        const deep = kind === "arrays" ? "[".repeat(depth) + `"${GOOD_URL}"` + "]".repeat(depth) : '{"a":'.repeat(depth) + `"${GOOD_URL}"` + "}".repeat(depth);
-        const body = inField === undefined ? deep : `{"connectionString":"${GOOD_URL}","${inField}":${deep}}`;
-        return { body: body as string | Uint8Array, headers: { "content-type": "application/json" } as Record<string, string> };
-      }),
+      arbitrary: fc
+        .record({
+          depth: fc.oneof(fc.integer({ min: 10_000, max: 12_000 }), fc.integer({ min: 60, max: 70 })),
+          kind: fc.constantFrom("arrays", "objects", "proto"),
+          inField: fc.constantFrom(undefined, "metadata", "connectionString", "schema"),
+          idem: fc.option(fc.string({ unit: fc.constantFrom(..."abcXYZ019-"), minLength: 1, maxLength: 40 }), { nil: undefined }),
+        })
+        .map(({ depth, kind, inField, idem }) => {
+          const deep =
+            kind === "arrays" ? "[".repeat(depth) + `"${GOOD_URL}"` + "]".repeat(depth)
+            : kind === "objects" ? '{"a":'.repeat(depth) + `"${GOOD_URL}"` + "}".repeat(depth)
+            : '{"__proto__":'.repeat(depth) + `"${GOOD_URL}"` + "}".repeat(depth);
+          const body = inField === undefined ? deep : `{"connectionString":"${GOOD_URL}","${inField}":${deep}}`;
+          return { body: body as string | Uint8Array, headers: { "content-type": "application/json", ...(idem !== undefined ? { "idempotency-key": `deep-${idem}` } : {}) } as Record<string, string> };
+        }),
     },
     // Huge: past the 64 KiB body limit (1 MiB and more).
     {
@@ -820,9 +831,10 @@ describe("known bugs (test.failing until fixed)", () => {
     }
   });
 
-  test.failing('deep JSON with an Idempotency-Key, or around "__proto__", is a 4xx (today: 500, stack overflow in canonicalJson / hasProtoKey)', async () => {
-    const t = tally("server deep JSON + Idempotency-Key or __proto__ (known bug)", true);
+  test('deep JSON with an Idempotency-Key, or around "__proto__", is a 400 json_too_deep (was: 500, stack overflow in canonicalJson / hasProtoKey)', async () => {
+    const t = tally("server deep JSON + Idempotency-Key or __proto__ (fixed bug)", true);
     const statuses: number[] = [];
+    const codes: string[] = [];
     for (const path of ["/v1/datasources", "/v1/datasources/ds_test_0000000000000000000000"]) {
       for (const [, body, extra] of deepBodies()) {
         t.tried++;
@@ -832,10 +844,24 @@ describe("known bugs (test.failing until fixed)", () => {
         statuses.push(r.status);
         countStatus(t, r.status);
         if (r.status >= 500) bump5xx(t);
+        const e = ErrorBodySchema.parse(JSON.parse(text));
+        expect(e.error.type).toBe("invalid_request_error");
+        expect(e.error.request_id).toBe(r.headers.get("request-id"));
+        codes.push(e.error.code ?? "");
       }
     }
     expect(t.secretHits).toBe(0);
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(statuses).toEqual(statuses.map(() => 400));
+    expect(codes).toEqual(codes.map(() => "json_too_deep"));
+  });
+
+  test("nesting up to the limit is read (and refused only for what it says); one level more is json_too_deep", async () => {
+    const at = (depth: number) => `{"connectionString":"${GOOD_URL}","metadata":${'{"a":'.repeat(depth - 1)}"v"${"}".repeat(depth - 1)}}`;
+    for (const [depth, code] of [[64, "parameter_invalid"], [65, "json_too_deep"]] as const) {
+      const r = await fetch(`${api.baseUrl}/v1/datasources`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "idempotency-key": `depth-${depth}` }, body: at(depth) });
+      expect({ depth, status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code }).toEqual({ depth, status: 400, code });
+    }
   });
 
   test.failing("a connection string sent as a bare query string is neither echoed nor logged (today: both, as a parameter name)", async () => {

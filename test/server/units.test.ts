@@ -188,6 +188,35 @@ describe("request parsing", () => {
     expect(e?.message).toBe("The request body is not valid JSON.");
   });
 
+  test("JSON bodies: nesting beyond 64 levels is a 400 json_too_deep, checked without recursion; __proto__ at any depth or spelling is refused", () => {
+    const body = (s: string) => Buffer.from(s);
+    const thrown = (s: string) => {
+      try {
+        parseJsonBody("application/json", body(s));
+      } catch (x) {
+        return x as InvalidRequestError;
+      }
+      return undefined;
+    };
+    expect(parseJsonBody("application/json", body("[".repeat(64) + "]".repeat(64)))).toBeDefined();
+    for (const deep of ["[".repeat(65) + "]".repeat(65), '{"a":'.repeat(100_000) + "1" + "}".repeat(100_000), "[".repeat(200_000) + "]".repeat(200_000)]) {
+      expect(thrown(deep)).toMatchObject({ status: 400, type: "invalid_request_error", code: "json_too_deep", message: "The request body is nested more than 64 levels deep." });
+    }
+    for (const proto of ['{"__proto__":{}}', '{"a":[{"b":{"__proto__":1}}]}', '{"\\u005f_proto__":{"x":1}}', `${"[".repeat(60)}{"__proto__":1}${"]".repeat(60)}`]) {
+      expect(thrown(proto)).toMatchObject({ status: 400, code: "parameter_invalid", message: "Parameter names must not be __proto__." });
+    }
+    // The string "__proto__" as a value is no member.
+    expect(parseJsonBody("application/json", body('{"a":"__proto__","b":["__proto__"]}'))).toEqual({ a: "__proto__", b: ["__proto__"] });
+  });
+
+  test("canonical JSON refuses what no request body may hold (deeper than 64 levels) with a 400, not a stack overflow", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 64; i++) deep = [deep];
+    expect(canonicalJson(deep)).toBe("[".repeat(64) + "1" + "]".repeat(64));
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    expect(() => canonicalJson(deep)).toThrow(expect.objectContaining({ status: 400, code: "json_too_deep" }));
+  });
+
   test("metadata updates merge and unset, within the key limit", () => {
     expect(mergeMetadata({ a: "1", b: "2" }, { b: "", c: "3" })).toEqual({ a: "1", c: "3" });
     const full = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, "v"]));
