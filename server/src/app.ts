@@ -1,3 +1,5 @@
+import { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Scope } from "@ablo/api";
@@ -27,6 +29,8 @@ export interface AppDeps {
   admin?: boolean;
   /** GET /_bench/empty: the framework's floor, for the benchmark. */
   benchRoutes?: boolean;
+  /** Serve HTTPS with this PEM key and certificate (`serve --tls`). */
+  https?: { key: string; cert: string };
 }
 
 interface RequestState {
@@ -69,6 +73,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
     // Malformed URLs and the like: same error shape as everything else.
     frameworkErrors: (err, req, reply) => void sendError(req, reply, toApiError(err as FastifyError)),
+    ...(deps.https ? { https: deps.https } : {}),
   });
 
   // Bodies arrive as raw bytes: parsing is ours, so that every failure has the contract's shape.
@@ -93,11 +98,26 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (t?.action === "reset") {
       reply.hijack(); // fastify stops here: nothing is sent
       accessLog(req, 0, "fault: connection reset");
-      req.raw.socket.resetAndDestroy();
+      resetConnection(req.raw.socket);
       return;
     }
     if (t?.action === "error") throw new ServerError("injected_fault", "An injected fault: the server failed this request (nothing was changed).", t.status);
     if (t?.action === "rate_limit") throw new RateLimitError(t.retryAfter, "An injected rate limit: retry after the Retry-After delay.");
+  }
+
+  /**
+   * A TCP RST. A TLS socket's handle is a TLSWrap, which resetAndDestroy refuses
+   * (ERR_INVALID_HANDLE_TYPE): reset the TCP socket under it (`_parent`, undocumented but
+   * long-standing), and if that is ever missing or refused, just destroy the connection.
+   */
+  function resetConnection(socket: Socket): void {
+    const tcp: unknown = socket instanceof TLSSocket ? (socket as TLSSocket & { _parent?: unknown })._parent : socket;
+    try {
+      if (tcp instanceof Socket) tcp.resetAndDestroy();
+    } catch {
+      // degrade to the destroy below
+    }
+    socket.destroy();
   }
 
   // Logged before the answer is handed to the socket, not after: whoever holds a response can

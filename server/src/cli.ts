@@ -24,6 +24,7 @@ function program(): Command {
     .requiredOption("--data <dir>", "data directory (SQLite store and master key)")
     .option("--port <port>", "TCP port (0: any free port)", int("--port", 0, 65535), 8787)
     .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--tls", "serve HTTPS with a certificate from a local CA kept in <data>/tls/ (trust <data>/tls/ca.pem)", false)
     .option("--allow-private-hosts", "admit loopback database hosts (local demos only)", false)
     .addOption(new Option("--verification <mode>", "verify datasources against their database").choices(["on", "off"]).default("on"))
     .option("--dns <source>", "`system`, or a JSON file {\"name\": [\"1.2.3.4\"]} used instead of DNS", "system")
@@ -49,6 +50,7 @@ function program(): Command {
         bodyLimit: o.bodyLimit,
         benchRoutes: o.benchRoutes,
         synchronous: o.synchronous === "full" ? "FULL" : "NORMAL",
+        tls: o.tls,
         logger,
       });
       let stopping = false;
@@ -65,6 +67,7 @@ function program(): Command {
       process.on("SIGTERM", () => stop("SIGTERM"));
       logger.info({ url: server.url, verification: o.verification, allowPrivateHosts: o.allowPrivateHosts, dns: o.dns === "system" ? "system" : "file", admin: o.admin, rateLimit: o.rateLimit }, "ready");
       process.stdout.write(`ablo-local listening on ${server.url}\n`);
+      if (server.caPath) process.stdout.write(`clients must trust the CA ${server.caPath} (for Node: NODE_EXTRA_CA_CERTS=${server.caPath})\n`);
     });
 
   const keys = cli.command("keys").description("manage API keys");

@@ -12,6 +12,7 @@ import { openApiDocument } from "./openapi";
 import { RateLimiter } from "./rate-limit";
 import { loadMasterKey, SealError, Sealer } from "./seal";
 import { Store } from "./store";
+import { loadOrCreateTls, type TlsMaterial } from "./tls";
 import { Verifier } from "./verification";
 
 export interface ServerOptions {
@@ -30,10 +31,14 @@ export interface ServerOptions {
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
   synchronous?: "NORMAL" | "FULL";
+  /** Serve HTTPS with a certificate from the local CA in `<data>/tls/` (see tls.ts). */
+  tls?: boolean;
 }
 
 export interface RunningServer {
   url: string;
+  /** `<data>/tls/ca.pem` when serving HTTPS: the CA clients must trust. */
+  caPath: string | undefined;
   port: number;
   app: FastifyInstance;
   verifier: Verifier | undefined;
@@ -63,6 +68,14 @@ export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env,
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger();
   const { store, sealer } = openStore(opts.dataDir, opts.env, opts.synchronous, true);
+  let tls: TlsMaterial | undefined;
+  try {
+    tls = opts.tls ? loadOrCreateTls(opts.dataDir) : undefined;
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  if (tls?.created.includes("ca")) logger.info({ caPath: tls.caPath }, "created a local CA for --tls: clients must trust it (NODE_EXTRA_CA_CERTS)");
   const hosts = new HostPolicy({ resolve: opts.resolve, allowPrivateHosts: opts.allowPrivateHosts === true });
   const verifier = opts.verification === false ? undefined : new Verifier({ store, sealer, hosts, logger });
   const datasources = new Datasources({
@@ -81,6 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     openapi: JSON.stringify(openApiDocument()),
     admin: opts.admin === true,
     benchRoutes: opts.benchRoutes === true,
+    ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
   });
   const host = opts.host ?? "127.0.0.1";
@@ -95,8 +109,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = typeof address === "object" && address ? address.port : opts.port;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url: `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
+    caPath: tls?.caPath,
     app,
     verifier,
     close() {
