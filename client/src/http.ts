@@ -18,6 +18,7 @@ import {
   AbloTimeoutError,
 } from "./errors";
 import { redact, secretsOf } from "./redact";
+import { tlsErrorFromThrown } from "./tls-errors";
 import { isRetryableNetworkCode, isRetryableStatus, mayRetry, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry";
 
 /** Receives one line per attempt, response and retry: method, path, status, request id, attempt. */
@@ -169,6 +170,8 @@ export class Transport {
   private errorFromThrown(thrown: unknown, spec: RequestSpec, secrets: readonly string[]): AbloError {
     const where = `${spec.method} ${spec.path}`;
     if (thrown instanceof AbloError) return thrown;
+    const untrusted = tlsErrorFromThrown(thrown, where, this.#options.baseUrl.href);
+    if (untrusted) return untrusted;
     if (thrown instanceof DeadlineExceeded) {
       return new AbloTimeoutError({ type: "timeout_error", code: "request_timeout", message: `${where} timed out after ${this.#options.timeoutMs} ms` });
     }
