@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./paths";
@@ -29,10 +30,15 @@ export interface StartAbloLocalOptions {
   bodyLimit?: number;
   /** How long to wait for GET /v1/openapi.json (default 20 s). */
   readyTimeoutMs?: number;
+  /** `serve --tls`: HTTPS with a certificate from the local CA in `<data>/tls/` (see caPath). */
+  tls?: boolean;
 }
 
 export interface AbloLocal {
+  /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
   baseUrl: string;
+  /** With `tls`: `<data>/tls/ca.pem`, the CA to trust (NODE_EXTRA_CA_CERTS, or `ca` of an https.Agent). */
+  caPath: string | undefined;
   port: number;
   dataDir: string;
   /** The server's process id while it runs (benchmarks read its CPU time). */
@@ -62,6 +68,29 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * The status of GET /v1/openapi.json. Over TLS, node:https trusting only the server's CA (global
+ * fetch cannot be given a CA); ca.pem is read on each try, since the server writes it at start.
+ */
+async function readyStatus(port: number, caPath: string | undefined): Promise<number | undefined> {
+  if (caPath === undefined) {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/openapi.json`, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status;
+  }
+  const ca = await readFile(caPath);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: "127.0.0.1", port, path: "/v1/openapi.json", ca, agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.once("end", () => resolve(res.statusCode));
+      res.once("error", reject);
+    });
+    req.once("timeout", () => req.destroy(new Error("timeout")));
+    req.once("error", reject);
+    req.end();
+  });
+}
+
+/**
  * Starts the compiled ablo-local as a real child process on a free 127.0.0.1 port and waits until
  * GET /v1/openapi.json answers. The child is killed if this process exits.
  */
@@ -78,6 +107,8 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   if (opts.benchRoutes) args.push("--bench-routes");
   if (opts.logLevel) args.push("--log-level", opts.logLevel);
   if (opts.bodyLimit !== undefined) args.push("--body-limit", String(opts.bodyLimit));
+  if (opts.tls) args.push("--tls");
+  const caPath = opts.tls ? join(dataDir, "tls", "ca.pem") : undefined;
   // Never real DNS from the harness (tests, benchmarks, the demo): names resolve only through
   // the static map, which is empty unless given.
   const dnsFile = join(cfgDir, "dns.json");
@@ -112,9 +143,7 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
         throw new Error(`ablo-local exited (${c.exitCode ?? c.signalCode}) before it was ready:\n${out.slice(-2000)}`);
       }
       try {
-        const res = await fetch(`http://127.0.0.1:${p}/v1/openapi.json`, { signal: AbortSignal.timeout(2000) });
-        await res.arrayBuffer();
-        if (res.status === 200) return "ok";
+        if ((await readyStatus(p, caPath)) === 200) return "ok";
       } catch {
         // not listening yet
       }
@@ -149,7 +178,8 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
 
   let stopped: Promise<void> | undefined;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    caPath,
     port,
     dataDir,
     get pid() {
