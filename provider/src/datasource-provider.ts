@@ -174,7 +174,8 @@ export const datasourceProvider = {
       if (typeof adoptId === "string" && km && idMode(adoptId) && idMode(adoptId) !== km) {
         failures.push({
           property: "adoptId",
-          reason: `adoptId ${adoptId} is a ${idMode(adoptId)} datasource but ablo:apiKey is a ${km} key; use a ${idMode(adoptId)} key or a ${km} id`,
+          // Only an id-shaped adoptId is shown back: anything else may be huge or hold controls.
+          reason: `${/^ds_(?:test_)?[A-Za-z0-9]{1,64}$/.test(adoptId) ? `adoptId ${adoptId}` : "adoptId"} is a ${idMode(adoptId)} datasource but ablo:apiKey is a ${km} key; use a ${idMode(adoptId)} key or a ${km} id`,
         });
       }
     } catch (err) {

@@ -1,5 +1,5 @@
 import { ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
-import { classifyHost, ConnectionStringError, isConnectionStringError, parseConnectionString } from "@ablo/connection";
+import { classifyHost, ConnectionStringError, isConnectionStringError, parseConnectionString, type ParsedConnection } from "@ablo/connection";
 import { z } from "zod";
 import { OWNER_METADATA_KEY } from "./owner";
 
@@ -44,7 +44,10 @@ export interface CheckFailure {
  * message never holds the password or the string.
  */
 export function connectionTarget(connectionString: string): ConnectionTarget {
-  const parsed = parseConnectionString(connectionString);
+  return targetOf(parseConnectionString(connectionString));
+}
+
+function targetOf(parsed: ParsedConnection): ConnectionTarget {
   const first = parsed.hosts[0];
   if (!first || !first.host) throw new ConnectionStringError("unparseable", "connectionString must name a host");
   return {
@@ -55,6 +58,27 @@ export function connectionTarget(connectionString: string): ConnectionTarget {
     database: parsed.database ?? parsed.user ?? "", // libpq: dbname defaults to the user name
     user: parsed.user ?? "",
   };
+}
+
+/**
+ * A host (or hostaddr) the classifier cannot read unambiguously (`invalid-host`: empty labels,
+ * bad percent-encoding, lone surrogates, numeric names that are no address, …): the API refuses
+ * it whatever its host policy, so check does too. Private hosts are not this: whether one is
+ * acceptable is the policy pack's decision (allowedCidrs, allowedHosts, allowLoopback).
+ * The reason never quotes the host.
+ */
+function unreadableHost(parsed: ParsedConnection): string | undefined {
+  const n = parsed.hosts.length;
+  for (const [i, spec] of parsed.hosts.entries()) {
+    for (const [what, value] of [["", spec.host], ["hostaddr of ", spec.hostaddr]] as const) {
+      if (value === undefined || value === "") continue;
+      const c = classifyHost(value);
+      if (c.kind === "private" && c.hostClass === "invalid-host") {
+        return `connectionString: ${what}${n > 1 ? `host ${i + 1} of ${n}` : "the host"} cannot be read unambiguously (${c.reason})`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -75,8 +99,11 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
   const cs = news.connectionString;
   if (typeof cs === "string" && cs.length > 0 && !isUnknown(cs)) {
     try {
-      const target = connectionTarget(cs);
+      const parsed = parseConnectionString(cs);
+      const target = targetOf(parsed);
       if (!target.user) failures.push({ property: "connectionString", reason: "connectionString must name a user (postgres://user:password@host/db)" });
+      const unreadable = unreadableHost(parsed);
+      if (unreadable !== undefined) failures.push({ property: "connectionString", reason: unreadable });
     } catch (err) {
       failures.push({ property: "connectionString", reason: safeReason(err) });
     }

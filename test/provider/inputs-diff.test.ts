@@ -1,4 +1,5 @@
-import { checkInputs, diffDatasource, fingerprint, matchesFingerprint, metadataPatch, toOutputs, UNKNOWN } from "@ablo/provider";
+import { randomBytes, scryptSync } from "node:crypto";
+import { checkInputs, datasourceProvider, diffDatasource, fingerprint, matchesFingerprint, metadataPatch, toOutputs, UNKNOWN } from "@ablo/provider";
 
 const CANARY = "canary-Pw-7f3a9c";
 const url = (over: Partial<{ user: string; pw: string; host: string; port: number; db: string }> = {}) =>
@@ -26,6 +27,58 @@ describe("check", () => {
     expect(JSON.stringify(failures)).not.toContain(CANARY);
   });
 
+  test.each([
+    ["an empty label", url({ host: "a..b" })],
+    ["a lone surrogate", url({ host: "\ud800" })],
+    ["a numeric name that is no IPv4 address", url({ host: "1.2.3.999" })],
+    ["a label starting with a hyphen", url({ host: "-db.example.com" })],
+    ["an unreadable second host", `postgres://app:${CANARY}@db.example.com:5432,a..b:5432/shop`],
+    ["an unreadable hostaddr", `postgres://app:${CANARY}@db.example.com/shop?hostaddr=a..b`],
+  ])("a host the classifier cannot read (%s) fails at preview, naming connectionString, without the password or the host", (_what, cs) => {
+    const { failures } = checkInputs({ connectionString: cs });
+    expect(failures).toEqual([{ property: "connectionString", reason: expect.stringMatching(/cannot be read unambiguously \(.+\)$/) }]);
+    expect(JSON.stringify(failures)).not.toContain(CANARY);
+    expect(failures[0]!.reason).not.toMatch(/a\.\.b|\ud800|999|-db/);
+  });
+
+  test.each([
+    ["a public name", "db.example.com"],
+    ["a public address", "8.8.8.8"],
+    ["an underscore in a label", "db_1.example.com"],
+    ["a private address", "10.0.0.1"],
+    ["loopback", "127.0.0.1"],
+    ["loopback, hex short form", "0x7f.1"],
+    ["localhost", "localhost"],
+    ["a private-use name", "db.internal"],
+    ["IPv6 loopback", "[::1]"],
+    ["a fullwidth address", "１２７．０．０．１"],
+    ["a unix-socket directory", "%2Fvar%2Frun%2Fpostgresql"],
+  ])("a readable host passes check, private ones too (%s: the policy pack's business, not check's)", (_what, host) => {
+    expect(checkInputs({ connectionString: url({ host }) }).failures).toEqual([]);
+  });
+
+  test("an adoptId of the other mode than the key is a failure; the id is shown only when it has the shape of an id", async () => {
+    const saved = process.env.ABLO_API_KEY;
+    process.env.ABLO_API_KEY = "sk_test_inputsdiff";
+    try {
+      const reasons = async (adoptId: string) => ((await datasourceProvider.check({}, { connectionString: url(), adoptId })).failures ?? []).filter((f) => f.property === "adoptId").map((f) => f.reason);
+      const id = `ds_${"a1B2".repeat(4)}`;
+      expect(await reasons(id)).toEqual([`adoptId ${id} is a live datasource but ablo:apiKey is a test key; use a live key or a test id`]);
+      for (const junk of [`ds_${"x".repeat(1 << 20)}\u0000`, `ds_\u001b[2J${CANARY}`, "ds_a\nb", `ds_${"a".repeat(65)}`]) {
+        const rs = await reasons(junk);
+        expect(rs).toContain("adoptId is a live datasource but ablo:apiKey is a test key; use a live key or a test id");
+        for (const r of rs) {
+          expect(r.length).toBeLessThan(200);
+          expect(r).not.toMatch(/[\u0000-\u001f]/);
+          expect(r).not.toContain(CANARY);
+        }
+      }
+    } finally {
+      if (saved === undefined) delete process.env.ABLO_API_KEY;
+      else process.env.ABLO_API_KEY = saved;
+    }
+  });
+
   test("unknown values are left for apply", () => {
     const { inputs, failures } = checkInputs({ connectionString: UNKNOWN, metadata: UNKNOWN });
     expect(failures).toEqual([]);
@@ -39,10 +92,21 @@ describe("fingerprint", () => {
     const b = await fingerprint(url());
     expect(a).not.toBe(b);
     expect(a).not.toContain(CANARY);
-    expect(a).toMatch(/^scrypt:32768:8:1:/);
+    expect(a).toMatch(/^sha256:[\w+/=]{24}:[\w+/=]{44}$/);
     await expect(matchesFingerprint(url(), a)).resolves.toBe(true);
     await expect(matchesFingerprint(url({ pw: "other" }), a)).resolves.toBe(false);
     await expect(matchesFingerprint(url(), "garbage")).resolves.toBe(false);
+    await expect(matchesFingerprint(url(), "sha256:AAAA")).resolves.toBe(false);
+  });
+
+  test("fingerprints of earlier stacks (scrypt) still match, so they show no change", async () => {
+    const salt = randomBytes(16);
+    const hash = scryptSync(url(), salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const legacy = ["scrypt", 1 << 15, 8, 1, salt.toString("base64"), hash.toString("base64")].join(":");
+    await expect(matchesFingerprint(url(), legacy)).resolves.toBe(true);
+    await expect(matchesFingerprint(url({ pw: "other" }), legacy)).resolves.toBe(false);
+    // Parameters out of bounds are refused before any work (a hand-edited state cannot cost gigabytes).
+    await expect(matchesFingerprint(url(), legacy.replace(":32768:", `:${1 << 24}:`))).resolves.toBe(false);
   });
 });
 

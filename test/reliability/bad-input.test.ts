@@ -300,6 +300,9 @@ describe("(a) the provider's check: never throws, names the property, never show
             expect(isConnectionStringError(e)).toBe(true);
           }
           if (!parsed || !parsed.user || !parsed.hosts[0]?.host) expect(csFailures.length).toBeGreaterThan(0);
+          // And with the classifier: a host (or hostaddr) it cannot read is refused by the API whatever its policy.
+          const unreadable = (h: string | undefined) => h !== undefined && h !== "" && classifyHost(h).kind === "private" && (classifyHost(h) as { hostClass: string }).hostClass === "invalid-host";
+          if (parsed?.hosts.some((h) => unreadable(h.host) || unreadable(h.hostaddr))) expect(csFailures.length).toBeGreaterThan(0);
         }
         // The engine's unknowns are never judged, and stay in place.
         for (const k of INPUT_KEYS) {
@@ -332,7 +335,7 @@ describe("(a) the provider's check: never throws, names the property, never show
     const t = tally("provider datasourceProvider.check");
     const key = fc.constantFrom<string | undefined>(undefined, "", KEY_CANARY, KEY_CANARY.replace("sk_test_", "sk_live_"), `${KEY_CANARY}\n`, `cap_test_${CANARY}`, "key with spaces");
     await fc.assert(
-      fc.asyncProperty(anyInputs, key, fc.constantFrom<string | undefined>(undefined, "ds_test_abc", `ds_${"a".repeat(16)}`), async (news, apiKey, adoptId) => {
+      fc.asyncProperty(anyInputs, key, fc.oneof(fc.constantFrom<string | undefined>(undefined, "ds_test_abc", `ds_${"a".repeat(16)}`), hugeString.map((s) => `ds_${s}`), anyString.map((s) => `ds_${s}\u0007`)), async (news, apiKey, adoptId) => {
         if (adoptId !== undefined && !("adoptId" in news)) news.adoptId = adoptId;
         if (apiKey === undefined) delete process.env.ABLO_API_KEY;
         else process.env.ABLO_API_KEY = apiKey;
@@ -341,6 +344,9 @@ describe("(a) the provider's check: never throws, names the property, never show
         const usable = apiKey !== undefined && apiKey !== "" && /^[\x21-\x7e]+$/.test(apiKey);
         expect(fs.some((f) => f.property === "ablo:apiKey")).toBe(!usable);
         for (const f of fs) expect(f.reason).not.toContain(KEY_CANARY.slice("sk_test_".length));
+        // Reasons are fixed wording plus names: never a whole (huge, control-laden) input echoed back.
+        for (const f of fs) expect(f.reason.length).toBeLessThan(1_000);
+        for (const f of fs) if (f.property === "adoptId" && typeof news.adoptId === "string" && news.adoptId.length > 80) expect(f.reason).not.toContain(news.adoptId);
         if (typeof news.connectionString !== "string" || news.connectionString === "") expect(fs.map((f) => f.property)).toContain("connectionString");
       }),
       { numRuns: RUNS },
