@@ -8,9 +8,9 @@ import type { Datasources, Reply } from "./datasources";
 import { ApiError, InvalidRequestError, RateLimitError, ServerError } from "./errors";
 import type { FaultPlan, Faults } from "./faults";
 import type { Idempotency } from "./idempotency";
+import { loggedUrl, newRequestId, shownPath } from "./edge";
 import { accessLogger, type Logger } from "./logger";
-import { parseJsonBody } from "./params";
-import { randomBase62 } from "./random";
+import { parseJsonBody, unknownParameter } from "./params";
 import type { RateLimiter } from "./rate-limit";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -40,14 +40,6 @@ interface RequestState {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const state = new WeakMap<FastifyRequest, RequestState>();
-/** The URL as logged: query values dropped (a client may put anything there, even a secret), names kept. */
-const loggedUrl = (url: string): string => {
-  const q = url.indexOf("?");
-  if (q < 0) return url;
-  const names = url.slice(q + 1).split("&").map((kv) => kv.split("=")[0]).filter(Boolean);
-  return `${url.slice(0, q)}?${names.map((n) => `${n}=`).join("&")}`;
-};
-
 const pathOf = (url: string): string => {
   const q = url.indexOf("?");
   return q < 0 ? url : url.slice(0, q);
@@ -63,7 +55,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    genReqId: () => `req_${randomBase62(20)}`,
+    genReqId: newRequestId,
     // Never trust a client-chosen request id: ours appear in logs and error bodies.
     requestIdHeader: false,
     // Fastify's own 503 while closing has neither our error shape nor a Request-Id; requests
@@ -141,7 +133,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err)));
   app.setNotFoundHandler((req, reply) => {
-    const path = /^[\x21-\x7e]{0,200}$/.test(pathOf(req.url)) ? pathOf(req.url) : "(unprintable)";
+    const shown = shownPath(pathOf(req.url));
+    const path = shown.length <= 200 ? shown : `${shown.slice(0, 200)}…`;
     return sendError(req, reply, new InvalidRequestError("unrecognized_request_url", `Unrecognized request URL (${req.method}: ${path}).`, undefined, 404));
   });
 
@@ -228,7 +221,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   /** Only the list takes query parameters: elsewhere an unknown one is a 400, as in bodies. */
   const noQuery = (req: FastifyRequest): void => {
     const extra = Object.keys(req.query as object)[0];
-    if (extra !== undefined) throw new InvalidRequestError("parameter_unknown", `Received unknown parameter: ${extra.slice(0, 64)}.`, extra.slice(0, 64));
+    if (extra !== undefined) throw unknownParameter([], extra);
   };
   const idOf = (req: FastifyRequest): string => (noQuery(req), (req as WithId).params.id);
   const ds = deps.datasources;

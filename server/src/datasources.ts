@@ -195,7 +195,7 @@ export class Datasources {
 
 function notFound(id: string): NotFoundError {
   // Ids are ours to print only when they look like ids: never echo arbitrary input.
-  const shown = /^[A-Za-z0-9_]{1,64}$/.test(id) ? `'${id}'` : "with that id";
+  const shown = /^dse?_(?:test_)?[A-Za-z0-9]{1,64}$/.test(id) ? `'${id}'` : "with that id";
   return new NotFoundError(`No such datasource: ${shown}.`, "id");
 }
 

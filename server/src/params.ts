@@ -1,11 +1,35 @@
 import type { z } from "zod";
 import { InvalidRequestError } from "./errors";
 
-/** `metadata[key]` style, as Stripe names nested parameters. */
+/**
+ * A parameter name the client sent that we may show back (in a message, a `param` or a log):
+ * letters and underscores, at most 40. Anything else (a connection string pasted as a query
+ * string, say) is never echoed: names are input too.
+ */
+export const SHOWABLE_NAME = /^[A-Za-z_]{1,40}$/;
+/** A segment of a nested parameter's path (a metadata key, an index) that we may show back. */
+const SHOWABLE_SEGMENT = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * `metadata[key]` style, as Stripe names nested parameters. A segment that is not safe to echo
+ * ends the name there: `metadata` rather than `metadata[<whatever the key was>]`.
+ */
 export function paramName(path: ReadonlyArray<PropertyKey>): string | undefined {
-  if (path.length === 0) return undefined;
-  const [first, ...rest] = path.map(String);
+  const segments = path.map(String);
+  const shown = segments.findIndex((s, i) => !(i === 0 ? SHOWABLE_NAME : SHOWABLE_SEGMENT).test(s));
+  const kept = shown < 0 ? segments : segments.slice(0, shown);
+  if (kept.length === 0) return undefined;
+  const [first, ...rest] = kept;
   return first + rest.map((p) => `[${p}]`).join("");
+}
+
+/** The 400 for an unknown parameter: named when its name is safe to show, else not named at all. */
+export function unknownParameter(path: ReadonlyArray<PropertyKey>, name: string): InvalidRequestError {
+  const param = paramName([...path, name]);
+  if (SHOWABLE_NAME.test(name) && param !== undefined && param.endsWith(name)) {
+    return new InvalidRequestError("parameter_unknown", `Received unknown parameter: ${param}.`, param);
+  }
+  return new InvalidRequestError("parameter_unknown", "Received an unknown parameter (its name is not shown: only names of letters and underscores are).", paramName(path));
 }
 
 /**
@@ -17,18 +41,15 @@ export function parseParams<S extends z.ZodType>(schema: S, input: unknown, what
   const r = schema.safeParse(input, { reportInput: true });
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  if (issue.code === "unrecognized_keys") {
-    const param = paramName([...issue.path, issue.keys[0]!])!;
-    throw new InvalidRequestError("parameter_unknown", `Received unknown parameter: ${param}.`, param);
-  }
-  const param = paramName(issue.path);
-  if (param === undefined) {
+  if (issue.code === "unrecognized_keys") throw unknownParameter(issue.path, issue.keys[0]!);
+  if (issue.path.length === 0) {
     throw new InvalidRequestError("parameter_invalid", `${what} must be a JSON object.`);
   }
+  const param = paramName(issue.path);
   if (issue.code === "invalid_type" && issue.input === undefined) {
-    throw new InvalidRequestError("parameter_missing", `Missing required param: ${param}.`, param);
+    throw new InvalidRequestError("parameter_missing", `Missing required param: ${param ?? "a parameter"}.`, param);
   }
-  throw new InvalidRequestError("parameter_invalid", `Invalid ${param}: ${issue.message}.`, param);
+  throw new InvalidRequestError("parameter_invalid", `Invalid ${param ?? "parameter"}: ${issue.message}.`, param);
 }
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });

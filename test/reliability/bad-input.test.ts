@@ -66,7 +66,7 @@ afterAll(() => {
     what:
       `fast-check fuzzing (${FULL ? "full" : "CI"} sizes: ${RUNS} runs per provider property, ${PARSER_RUNS} per parser property, ${HTTP_RUNS} requests per HTTP target), ` +
       "canary password in every generated connection string; strings >= 1 MiB, control characters, lone surrogates, invalid UTF-8, 10,000-level nesting, wrong types. " +
-      "Rows marked (known bug) are the reproductions of the bugs this suite found.",
+      "Rows marked (known bug) are the reproductions of the bugs this suite found; (fixed bug), fixed since.",
     rows,
   });
 });
@@ -728,7 +728,8 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
         ),
         { minLength: 1, maxLength: 4 },
       )
-      .map((pairs) => `?${pairs.map(([k, v, bare]) => (bare && !v.includes(CANARY) ? k : `${k}=${v}`)).join("&")}`),
+      // A bare pair is its name alone, or a value holding the canary alone (a connection string pasted as the query).
+      .map((pairs) => `?${pairs.map(([k, v, bare]) => (bare ? (v.includes(CANARY) ? v : k) : `${k}=${v}`)).join("&")}`),
     fc.constantFrom("?", "??", "?&", "?=", "?&&=&", "?limit=1&limit=2", "?limit=1;limit=2", "?%zz=1", "?limit=%zz", "?limit=%ff", "?starting_after=%ED%A0%80"),
   );
 
@@ -870,23 +871,40 @@ describe("known bugs (test.failing until fixed)", () => {
     }
   });
 
-  test.failing("a connection string sent as a bare query string is neither echoed nor logged (today: both, as a parameter name)", async () => {
-    const t = tally("server bare query string holding a connection string (known bug)", true);
+  test("a connection string (or a bare password) sent as a query string or in the path is neither echoed nor logged (was: both, as a parameter name or path)", async () => {
+    const t = tally("server connection string as a bare query string or in the path (fixed bug)", true);
     const leaks: string[] = [];
-    for (const [method, path] of [
-      ["POST", `/v1/datasources?${GOOD_URL}`],
-      ["GET", `/v1/datasources?${encodeURIComponent(GOOD_URL)}`],
-      ["GET", `/v1/datasources/ds_test_0000000000000000000000?${GOOD_URL}`],
-      ["DELETE", `/v1/datasources/ds_test_0000000000000000000000?${GOOD_URL}`],
+    const expected: Array<[string, number, string]> = [];
+    const seen: Array<[string, number, string]> = [];
+    for (const [method, path, status, code] of [
+      ["POST", `/v1/datasources?${GOOD_URL}`, 400, "parameter_unknown"],
+      ["GET", `/v1/datasources?${GOOD_URL}`, 400, "parameter_unknown"],
+      ["GET", `/v1/datasources?${encodeURIComponent(GOOD_URL)}`, 400, "parameter_unknown"],
+      ["GET", `/v1/datasources/ds_test_0000000000000000000000?${GOOD_URL}`, 400, "parameter_unknown"],
+      ["DELETE", `/v1/datasources/ds_test_0000000000000000000000?${GOOD_URL}`, 400, "parameter_unknown"],
+      ["GET", `/v1/datasources?${CANARY}`, 400, "parameter_unknown"],
+      ["GET", `/v1/datasources/${encodeURIComponent(GOOD_URL)}`, 404, "resource_missing"],
+      ["DELETE", `/v1/datasources/${CANARY}`, 404, "resource_missing"],
+      ["GET", `/v1/${GOOD_URL}`, 404, "unrecognized_request_url"],
+      ["GET", `/v1/datasources/x/${CANARY}`, 404, "unrecognized_request_url"],
     ] as const) {
       t.tried++;
       const r = await fetch(`${api.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
-      countStatus(t, r.status); // 400 parameter_unknown: refused, but ...
-      if ((await r.text()).includes(CANARY)) {
+      countStatus(t, r.status); // refused, and ...
+      const text = await r.text();
+      if (text.includes(CANARY)) {
         t.secretHits++;
         leaks.push(`${method} response`);
       }
+      const e = ErrorBodySchema.parse(JSON.parse(text));
+      expect(e.error.request_id).toBe(r.headers.get("request-id"));
+      expected.push([path, status, code]);
+      seen.push([path, r.status, e.error.code ?? ""]);
     }
+    expect(seen).toEqual(expected);
+    // Known names are still named.
+    const named = await fetch(`${api.baseUrl}/v1/datasources?colour=red`, { headers: { authorization: `Bearer ${key}` } });
+    expect(((await named.json()) as { error: unknown }).error).toMatchObject({ code: "parameter_unknown", param: "colour", message: "Received unknown parameter: colour." });
     await new Promise((res) => setTimeout(res, 200));
     const logged = api.logs().split("\n").filter((l) => l.includes(CANARY)).length;
     t.secretHits += logged;

@@ -11,9 +11,11 @@ import {
   Faults,
   InvalidRequestError,
   loadMasterKey,
+  loggedUrl,
   mergeMetadata,
   parseJsonBody,
   parseParams,
+  shownPath,
   RateLimiter,
   RateLimitError,
   SealError,
@@ -215,6 +217,41 @@ describe("request parsing", () => {
     expect(canonicalJson(deep)).toBe("[".repeat(64) + "1" + "]".repeat(64));
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
     expect(() => canonicalJson(deep)).toThrow(expect.objectContaining({ status: 400, code: "json_too_deep" }));
+  });
+
+  test("parameter names are echoed only when they look like names; unsafe metadata keys cut the param short", () => {
+    const err = (schema: Parameters<typeof parseParams>[0], input: unknown) => {
+      try {
+        parseParams(schema, input);
+      } catch (e) {
+        return e as InvalidRequestError;
+      }
+      throw new Error("no error");
+    };
+    const secret = "postgres://app:hunter2@db.example.com/shop";
+    for (const name of [secret, "hunter2", "a".repeat(41), "x y", "limit[]"]) {
+      const e = err(ListParamsSchema, { [name]: "1" });
+      expect(e).toMatchObject({ code: "parameter_unknown", param: undefined, message: "Received an unknown parameter (its name is not shown: only names of letters and underscores are)." });
+    }
+    expect(err(ListParamsSchema, { colour: "red" })).toMatchObject({ code: "parameter_unknown", param: "colour", message: "Received unknown parameter: colour." });
+    expect(err(CreateDatasourceParamsSchema, { connectionString: "x", displayName: "y" })).toMatchObject({ param: "displayName" });
+    const meta = err(CreateDatasourceParamsSchema, { connectionString: "x", metadata: { [secret]: 5 } });
+    expect(meta).toMatchObject({ code: "parameter_invalid", param: "metadata" });
+    expect(meta.message).not.toContain("hunter2");
+  });
+
+  test("the access log's URL: query values dropped, names and path segments only when of a known shape", () => {
+    expect(loggedUrl("/v1/datasources")).toBe("/v1/datasources");
+    expect(loggedUrl("/v1/datasources/ds_test_00000000abcdefghABCDEFGH")).toBe("/v1/datasources/ds_test_00000000abcdefghABCDEFGH");
+    expect(loggedUrl("/v1/datasources?limit=5&starting_after=ds_test_x")).toBe("/v1/datasources?limit=&starting_after=");
+    expect(loggedUrl("/v1/datasources?postgres://app:hunter2@db.example.com:5432/shop?sslmode=require")).toBe("/v1/datasources?(unrecognized)=");
+    expect(loggedUrl("/v1/datasources?postgres%3A%2F%2Fapp%3Ahunter2%40db")).toBe("/v1/datasources?(unrecognized)=");
+    expect(loggedUrl("/v1/datasources/hunter2XY")).toBe("/v1/datasources/(unrecognized)");
+    expect(loggedUrl("/v1/postgres://app:hunter2@db.example.com/shop")).toBe("/v1/(unrecognized)//(unrecognized)/shop");
+    expect(loggedUrl("/v1/datasources/%zz")).toBe("/v1/datasources/(unrecognized)");
+    expect(shownPath("/v1/openapi.json")).toBe("/v1/openapi.json");
+    expect(shownPath("/_admin/faults")).toBe("/_admin/faults");
+    expect(shownPath("/v1/nothing")).toBe("/v1/nothing");
   });
 
   test("metadata updates merge and unset, within the key limit", () => {
