@@ -83,7 +83,7 @@ export class Datasource extends pulumi.CustomResource {
   declare readonly lastSuccessAt: pulumi.Output<number | null | undefined>;
   /** The port of the connection string (the API does not return it). */
   declare readonly port: pulumi.Output<number | undefined>;
-  /** Salted scrypt hash of the connection string, for change detection only. Secret. */
+  /** Salted SHA-256 of the connection string, for change detection only. Secret. */
   declare readonly fingerprint: pulumi.Output<string | undefined>;
 
   /** A read-only reference to an existing datasource. */

@@ -105,7 +105,7 @@ test("the connection string is a secret in state and never an output", async () 
   const res = full.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/ablo:Datasource");
   expect(JSON.stringify(res.outputs)).not.toContain(CANARY);
   expect(res.outputs.connectionString).toBeUndefined();
-  expect(res.outputs.fingerprint.plaintext).toMatch(/^"scrypt:/);
+  expect(res.outputs.fingerprint.plaintext).toMatch(/^"sha256:/);
   // The serialized provider is a module reference: small and free of any secret or key.
   const provider: string = res.outputs.__provider;
   expect(provider).toContain('require("@ablo/provider")');
