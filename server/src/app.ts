@@ -8,7 +8,7 @@ import type { Datasources, Reply } from "./datasources";
 import { ApiError, InvalidRequestError, RateLimitError, ServerError } from "./errors";
 import type { FaultPlan, Faults } from "./faults";
 import type { Idempotency } from "./idempotency";
-import { loggedUrl, newRequestId, shownPath } from "./edge";
+import { answerClientError, loggedUrl, newRequestId, shownPath } from "./edge";
 import { accessLogger, type Logger } from "./logger";
 import { parseJsonBody, unknownParameter } from "./params";
 import type { RateLimiter } from "./rate-limit";
@@ -36,6 +36,8 @@ export interface AppDeps {
 interface RequestState {
   started: number;
   faults: FaultPlan | undefined;
+  /** The access line is written (frameworkErrors writes its own when no hook did). */
+  logged: boolean;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -63,8 +65,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
-    // Malformed URLs and the like: same error shape as everything else.
-    frameworkErrors: (err, req, reply) => void sendError(req, reply, toApiError(err as FastifyError)),
+    // Malformed URLs and the like: same error shape, Request-Id and log line as everything else
+    // (fastify calls this before any hook has run).
+    frameworkErrors: (err, req, reply) => {
+      state.set(req, { started: performance.now(), faults: undefined, logged: false });
+      reply.header("Request-Id", req.id);
+      sendError(req, reply, toApiError(err as FastifyError));
+      if (!state.get(req)!.logged) accessLog(req, reply.statusCode);
+    },
+    // Requests Node's HTTP parser refuses never reach fastify: answered in the contract's shape too.
+    clientErrorHandler: (err, socket) => {
+      const reqId = newRequestId();
+      const status = answerClientError(err, socket, reqId);
+      if (status !== undefined) access.write({ reqId, method: "-", url: "(unreadable request)", status, ms: undefined });
+    },
     ...(deps.https ? { https: deps.https } : {}),
   });
 
@@ -74,7 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   // Callback style: the common case (no faults) costs no promise.
   app.addHook("onRequest", (req, reply, done) => {
-    state.set(req, { started: performance.now(), faults: undefined });
+    state.set(req, { started: performance.now(), faults: undefined, logged: false });
     reply.header("Request-Id", req.id);
     const path = pathOf(req.url);
     if (!deps.faults.active || path.startsWith("/_admin/")) return done();
@@ -141,6 +155,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const access = accessLogger(logger);
   function accessLog(req: FastifyRequest, status: number, note?: string, queue = false): void {
     const st = state.get(req);
+    if (st) st.logged = true;
     const ms = st ? Math.round((performance.now() - st.started) * 10) / 10 : undefined;
     // Method, path, status, timing, request id: never headers or bodies.
     const url = loggedUrl(req.url);

@@ -1,9 +1,12 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import { InvalidRequestError } from "./errors";
 import { SHOWABLE_NAME } from "./params";
 import { randomBase62 } from "./random";
 
 /**
- * What the HTTP edge shows of a request it did not understand: in the access log and in
- * messages. Paths and query parameter names are
+ * What the HTTP edge shows of a request it did not understand: in the access log, in messages,
+ * and in the answer to a request Node's HTTP parser refused. Paths and query parameter names are
  * client input like any other (a connection string pasted into the URL bar ends up there), so
  * only what has the shape of our own paths and parameter names is shown.
  */
@@ -46,4 +49,30 @@ export function loggedUrl(url: string): string {
     .filter(Boolean)
     .map((n) => (SHOWABLE_NAME.test(n) ? n : UNRECOGNIZED));
   return `${shownPath(url.slice(0, q))}?${names.map((n) => `${n}=`).join("&")}`;
+}
+
+/**
+ * Answers, in the contract's error shape and with a Request-Id, a request Node's HTTP parser
+ * refused (bytes >= 0x80 or controls in the request line, oversized headers, a timeout): these
+ * never reach fastify's routing, hooks or error handlers. Returns the status sent, or undefined
+ * when the connection was already gone (nothing to answer, nothing to log).
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket, requestId: string): number | undefined {
+  if (err.code === "ECONNRESET" || socket.destroyed) return undefined;
+  const e =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? new InvalidRequestError("request_timeout", "The request was not received in time.", undefined, 408)
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? new InvalidRequestError("headers_too_large", "The request headers are too large.", undefined, 431)
+        : new InvalidRequestError("invalid_request", "The request could not be read (malformed request line or headers).");
+  const body = JSON.stringify(e.toBody(requestId));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nRequest-Id: ${requestId}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  // As Node and fastify do: the parser cannot go on with this connection.
+  socket.destroy();
+  return e.status;
 }

@@ -66,7 +66,7 @@ afterAll(() => {
     what:
       `fast-check fuzzing (${FULL ? "full" : "CI"} sizes: ${RUNS} runs per provider property, ${PARSER_RUNS} per parser property, ${HTTP_RUNS} requests per HTTP target), ` +
       "canary password in every generated connection string; strings >= 1 MiB, control characters, lone surrogates, invalid UTF-8, 10,000-level nesting, wrong types. " +
-      "Rows marked (known bug) are the reproductions of the bugs this suite found; (fixed bug), fixed since.",
+      "Rows marked (fixed bug) reproduce the bugs this suite found, fixed since.",
     rows,
   });
 });
@@ -514,7 +514,8 @@ function judge(t: Tally, a: Answer, allowedOk: (json: unknown) => boolean): void
     if (!e.success) throw new Error(`${a.status} without the contract's error shape: ${a.text.slice(0, 300)}`);
     expect(typeof e.data.error.type).toBe("string");
     const rid = a.headers.get("request-id");
-    if (rid !== null) expect(e.data.error.request_id).toBe(rid);
+    expect(rid).toMatch(/^req_[A-Za-z0-9]{20}$/);
+    expect(e.data.error.request_id).toBe(rid);
   } else {
     expect(allowedOk(json)).toBe(true);
   }
@@ -784,8 +785,7 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
 });
 
 // ---------------------------------------------------------------------------------------------
-// Known bugs found by this suite. Each is `test.failing`: it passes while the bug is there and
-// fails once it is fixed, then it should become an ordinary test. Reproductions in the report.
+// Bugs this suite found, each reproduced here (they were `test.failing` until fixed).
 
 /** One raw HTTP/1.1 exchange over a socket: request lines and bodies no HTTP client would send. */
 function rawExchange(port: number, bytes: Buffer): Promise<{ status: number; head: string; body: string }> {
@@ -805,7 +805,7 @@ function rawExchange(port: number, bytes: Buffer): Promise<{ status: number; hea
   });
 }
 
-describe("known bugs (test.failing until fixed)", () => {
+describe("bugs found by the fuzzing, now fixed", () => {
   let api: AbloLocal;
   let key: string;
   beforeAll(async () => {
@@ -913,8 +913,8 @@ describe("known bugs (test.failing until fixed)", () => {
     expect(leaks).toEqual([]);
   });
 
-  test.failing("requests the HTTP parser refuses (raw bytes or controls in the request line) get the contract's error shape (today: fastify's own body)", async () => {
-    const t = tally("server raw request lines: bytes >= 0x80, controls (known bug: shape)", true);
+  test("requests the HTTP parser refuses (raw bytes or controls in the request line) get the contract's error shape and a Request-Id (was: fastify's own body)", async () => {
+    const t = tally("server raw request lines: bytes >= 0x80, controls (fixed bug: shape)", true);
     const lines = [
       Buffer.concat([Buffer.from("GET /v1/datasources/ds_test_"), Buffer.from([0xff, 0xfe, 0xc3, 0x28])]),
       Buffer.concat([Buffer.from("GET /v1/datasources?limit="), Buffer.from([0xff])]),
@@ -932,14 +932,39 @@ describe("known bugs (test.failing until fixed)", () => {
       if (`${r.head}${r.body}`.includes(CANARY)) t.secretHits++;
       let ok = false;
       try {
-        ok = ErrorBodySchema.safeParse(JSON.parse(r.body)).success;
+        const e = ErrorBodySchema.safeParse(JSON.parse(r.body));
+        const rid = /^request-id: (\S+)$/im.exec(r.head)?.[1];
+        ok = e.success && r.status === 400 && e.data.error.type === "invalid_request_error" && rid !== undefined && e.data.error.request_id === rid;
       } catch {
         ok = false;
       }
-      if (!ok) problems.push(`${r.status} ${r.body.slice(0, 100)}`);
+      if (!ok) problems.push(`${r.status} ${r.head.slice(0, 200)} ${r.body.slice(0, 100)}`);
     }
-    t.notes.push(`${problems.length} without the contract's error shape`);
+    t.notes.push(`${problems.length} without the contract's error shape and a Request-Id`);
     expect(t.fiveXX).toBe(0);
     expect(problems).toEqual([]);
+    // Headers past Node's limit: a 431, in the same shape.
+    const big = await rawExchange(api.port, Buffer.from(`GET /v1/datasources HTTP/1.1\r\nHost: x\r\nX-Pad: ${"p".repeat(20_000)}\r\nConnection: close\r\n\r\n`));
+    expect(big.status).toBe(431);
+    expect(ErrorBodySchema.parse(JSON.parse(big.body)).error).toMatchObject({ type: "invalid_request_error", code: "headers_too_large", request_id: /^request-id: (\S+)$/im.exec(big.head)?.[1] });
+    // Each is logged, as one line without the request line.
+    await new Promise((res) => setTimeout(res, 200));
+    expect(api.logs().split("\n").filter((l) => l.includes('"url":"(unreadable request)"') && l.includes('"status":400')).length).toBeGreaterThanOrEqual(lines.length);
+  });
+
+  test("malformed URLs (400 invalid_url) and over-long ids (414) carry a Request-Id and are logged (was: neither)", async () => {
+    for (const [path, status, code] of [
+      ["/v1/datasources/%zz", 400, "invalid_url"],
+      ["/v1/datasources/%E0%A4%A", 400, "invalid_url"],
+      [`/v1/datasources/ds_test_${"a".repeat(300)}`, 414, "invalid_request"],
+    ] as const) {
+      const r = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      const e = ErrorBodySchema.parse(await r.json());
+      const rid = r.headers.get("request-id");
+      expect({ path, status: r.status, code: e.error.code, type: e.error.type, hasId: rid !== null && /^req_[A-Za-z0-9]{20}$/.test(rid) }).toEqual({ path, status, code, type: "invalid_request_error", hasId: true });
+      expect(e.error.request_id).toBe(rid);
+      await new Promise((res) => setTimeout(res, 50));
+      expect(api.logs()).toContain(`"reqId":"${rid}"`);
+    }
   });
 });
