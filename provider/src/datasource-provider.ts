@@ -7,7 +7,8 @@ import { AdoptMismatchError, VerificationFailedError, VerificationTimeoutError }
 import { fingerprint, matchesFingerprint } from "./fingerprint";
 import { checkInputs, connectionTarget, DatasourceInputsSchema, type DatasourceInputs } from "./inputs";
 import { toOutputs, type DatasourceOutputs } from "./outputs";
-import { AbandonedCreates, OWNER_METADATA_KEY, ownerMark, trackInState } from "./owner";
+import { AbandonedCreates, trackInState } from "./abandoned-creates";
+import { OWNER_METADATA_KEY, ownerMark } from "./owner-key";
 import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type Settings } from "./settings";
 
 /**
@@ -50,13 +51,14 @@ async function waitForVerification(client: AbloClient, ds: DatasourceResponse, t
 
 /** What a create sends: the user's metadata, plus the mark of a create in progress when the URN is known. */
 function metadataWithMark(inputs: DatasourceInputs): Record<string, string> {
-  return inputs.resourceUrn === undefined ? inputs.metadata : { ...inputs.metadata, [OWNER_METADATA_KEY]: ownerMark(inputs.resourceUrn, "creating") };
+  return inputs.owner === undefined ? inputs.metadata : { ...inputs.metadata, [OWNER_METADATA_KEY]: ownerMark(inputs.owner, "creating") };
 }
 
 /** A create that succeeded says so in its mark: from then on it is the engine's, never a leftover. */
 async function markCreated(client: AbloClient, ds: DatasourceResponse, inputs: DatasourceInputs): Promise<DatasourceResponse> {
-  if (inputs.resourceUrn === undefined) return ds;
-  return client.datasources.update(ds.id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(inputs.resourceUrn, "created") } });
+  if (inputs.owner === undefined) return ds;
+  exitIfEngineGone(); // checked again right before: the watchdog's period is a window of its own
+  return client.datasources.update(ds.id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(inputs.owner, "created") } });
 }
 
 async function register(client: AbloClient, inputs: DatasourceInputs): Promise<DatasourceResponse> {
@@ -100,8 +102,8 @@ async function adopt(client: AbloClient, inputs: DatasourceInputs & { adoptId: s
  * backend, with the same organization) would share, and deleting its datasource would be worse.
  */
 async function takeLeftover(conn: Connection, inputs: DatasourceInputs): Promise<DatasourceResponse | undefined> {
-  if (inputs.resourceUrn === undefined) return undefined;
-  const found = await conn.leftovers.take(ownerMark(inputs.resourceUrn, "creating"));
+  if (inputs.owner === undefined) return undefined;
+  const found = await conn.leftovers.take(ownerMark(inputs.owner, "creating"));
   const match = found.find((ds) => mismatch(ds, inputs) === undefined);
   return match ? takeOver(conn.client, match, inputs) : undefined;
 }
@@ -145,13 +147,16 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
  * A provider process outlives an engine killed with SIGKILL (it is not in the engine's process
  * group). Left running, it would finish the creates in flight and mark them created although no
  * state will ever record them; exiting instead leaves their `creating` mark for the next `up` to
- * take over (owner.ts). The engine is this process's parent (its launcher execs node).
+ * take over (owner-key.ts). The engine is this process's parent (its launcher execs node).
  */
+const ENGINE_EXITED = 70;
+let engine: number | undefined;
 function exitWithEngine(): void {
-  const engine = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== engine) process.exit(70);
-  }, 250).unref();
+  engine = process.ppid;
+  setInterval(exitIfEngineGone, 250).unref();
+}
+function exitIfEngineGone(): void {
+  if (engine !== undefined && process.ppid !== engine) process.exit(ENGINE_EXITED);
 }
 
 /**

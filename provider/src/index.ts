@@ -5,3 +5,4 @@ export { fingerprint, matchesFingerprint } from "./fingerprint";
 export { toOutputs, type DatasourceOutputs } from "./outputs";
 export { ProviderConfigError, resolveSettings } from "./settings";
 export * from "./errors";
+export { ownerKey, OWNER_METADATA_KEY } from "./owner-key";

@@ -1,7 +1,7 @@
 import { ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
 import { classifyHost, ConnectionStringError, isConnectionStringError, parseConnectionString, type ParsedConnection } from "@ablo/connection";
 import { z } from "zod";
-import { OWNER_METADATA_KEY } from "./owner";
+import { OWNER_KEY_PATTERN, OWNER_METADATA_KEY } from "./owner-key";
 
 /** The engine's placeholder for a value not known until apply (preview of a computed input). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -22,8 +22,8 @@ export const DatasourceInputsSchema = z.object({
     .string()
     .regex(new RegExp(`^(${ID_PREFIX.directTest}|${ID_PREFIX.directLive})[A-Za-z0-9]+$`), "adoptId must be a datasource id (ds_… or ds_test_…)")
     .optional(),
-  /** Set by the SDK: the resource's URN, whose hash marks what this resource creates (owner.ts). */
-  resourceUrn: z.string().max(4096).optional(),
+  /** Set by the SDK: a hash of the resource's URN, which marks what this resource creates (owner.ts). */
+  owner: z.string().regex(OWNER_KEY_PATTERN, "owner must be the 32-character key @ablo/pulumi computes").optional(),
 });
 export type DatasourceInputs = z.infer<typeof DatasourceInputsSchema>;
 
@@ -108,14 +108,9 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
       failures.push({ property: "connectionString", reason: safeReason(err) });
     }
   }
-  // Keep the engine's unknowns in place; fill defaults for what is known and valid.
-  const inputs = result.success ? { ...news, ...withoutUndefined(result.data) } : news;
-  for (const [k, v] of Object.entries(news)) if (isUnknown(v)) inputs[k] = v;
-  return { inputs, failures };
-}
-
-function withoutUndefined(o: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  // The inputs as given: defaults are applied where they are used (create, update, diff), not
+  // stored, because every byte of a resource's state is written again at each step of an update.
+  return { inputs: { ...news }, failures };
 }
 
 /** A reason safe to show: our typed errors are credential-free by construction; anything else is not trusted. */

@@ -1,42 +1,24 @@
+import { camel, type CamelKeys, type DirectDatasource } from "@ablo/api";
 import type { DatasourceResponse } from "@ablo/client";
-import { withoutOwnerMark } from "./owner";
+import { withoutOwnerMark } from "./owner-key";
+
+/** Fields of every direct datasource alike: not kept in state (it is written again whole at each step). */
+const CONSTANT_FIELDS = ["object", "connection", "provider"] as const;
+type Stored = Omit<DirectDatasource, "id" | (typeof CONSTANT_FIELDS)[number]>;
 
 /**
- * State of a Datasource: every field the API returns, camelCased, plus what diff needs and the API
- * cannot give back (`port`, and `fingerprint`, a slow salted hash kept secret). Never the
- * connection string.
+ * State of a Datasource: the fields of a direct datasource, camelCased, less its id and constants,
+ * plus what diff needs and the API cannot give back (`port`, and `fingerprint`, a salted hash kept
+ * secret). Never the connection string.
  */
-export interface DatasourceOutputs {
-  object: "datasource";
-  connection: "direct" | "endpoint";
-  status?: "unverified" | "active" | "rejected";
-  livemode: boolean;
-  metadata: Record<string, string>;
-  created: number;
-  provider?: string;
-  host?: string;
-  database?: string;
-  schema?: string;
-  displayName?: string;
-  lastError?: string | null;
-  environment?: string;
-  endpoint?: string;
-  keyLast4?: string | null;
-  cursor?: string | null;
-  eventLag?: number;
-  retryCount?: number;
-  lastRequestAt?: number | null;
-  lastSuccessAt?: number | null;
-  port?: number;
-  fingerprint?: string;
-}
-
-const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+export type DatasourceOutputs = Partial<CamelKeys<Stored>> & { port?: number; fingerprint?: string };
 
 export function toOutputs(ds: DatasourceResponse, kept: { port?: number | undefined; fingerprint?: string | undefined }): DatasourceOutputs {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ds)) {
-    if (k === "id" || v === undefined) continue; // the id is the resource's own id
+    // The id is the resource's own id; `object`, `connection` and `provider` are the same for every
+    // direct datasource, and state is written again whole at every step of an update.
+    if (k === "id" || v === undefined || (CONSTANT_FIELDS as readonly string[]).includes(k)) continue;
     out[camel(k)] = v;
   }
   out.metadata = withoutOwnerMark(ds.metadata);

@@ -1,3 +1,6 @@
+import type { DatasourceOutputs } from "@ablo/provider";
+// Only this module of the provider, which needs node:crypto alone: the program never loads the API client.
+import { ownerKey } from "@ablo/provider/dist/owner-key";
 import * as pulumi from "@pulumi/pulumi";
 import { abloProvider } from "./provider";
 
@@ -36,11 +39,13 @@ export interface DatasourceArgs {
   adoptId?: pulumi.Input<string>;
 }
 
-const OUTPUTS = [
-  "object", "connection", "status", "livemode", "metadata", "created", "provider", "host", "database",
-  "schema", "displayName", "lastError", "environment", "endpoint", "keyLast4", "cursor", "eventLag",
-  "retryCount", "lastRequestAt", "lastSuccessAt", "port", "fingerprint",
-] as const;
+/**
+ * The outputs the program sees: what the provider keeps in state (test/sdk checks the list against
+ * the API schema). Each declared output costs the program a few promises per resource.
+ */
+export const OUTPUTS = [
+  "status", "livemode", "metadata", "created", "host", "database", "schema", "displayName", "lastError", "port", "fingerprint",
+] as const satisfies ReadonlyArray<keyof DatasourceOutputs>;
 
 const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9 };
 
@@ -56,35 +61,35 @@ function timeoutSeconds(s: string | undefined): number | undefined {
   return total >= 1 ? Math.ceil(total) : undefined;
 }
 
+/**
+ * The owner key of the resource's URN: computed at once without a parent (no Output to resolve,
+ * which costs promises per resource), through the parent's URN otherwise.
+ */
+function ownerOf(name: string, parent: pulumi.Resource | undefined): pulumi.Input<string> {
+  if (parent) return pulumi.createUrn(name, TYPE_TOKEN, parent).apply(ownerKey);
+  return ownerKey(`urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${TYPE_TOKEN}::${name}`);
+}
+
+type Out = Required<DatasourceOutputs>;
+
 /** A PostgreSQL database registered with Ablo (`pulumi-nodejs:dynamic/ablo:Datasource`). */
 export class Datasource extends pulumi.CustomResource {
-  declare readonly object: pulumi.Output<"datasource">;
-  declare readonly connection: pulumi.Output<"direct" | "endpoint">;
-  declare readonly status: pulumi.Output<"unverified" | "active" | "rejected">;
-  declare readonly livemode: pulumi.Output<boolean>;
-  declare readonly metadata: pulumi.Output<Record<string, string>>;
+  declare readonly status: pulumi.Output<Out["status"]>;
+  declare readonly livemode: pulumi.Output<Out["livemode"]>;
+  declare readonly metadata: pulumi.Output<Out["metadata"]>;
   /** Unix seconds. */
-  declare readonly created: pulumi.Output<number>;
-  declare readonly provider: pulumi.Output<"postgresql" | undefined>;
-  declare readonly host: pulumi.Output<string | undefined>;
-  declare readonly database: pulumi.Output<string | undefined>;
-  declare readonly schema: pulumi.Output<string | undefined>;
+  declare readonly created: pulumi.Output<Out["created"]>;
+  declare readonly host: pulumi.Output<Out["host"]>;
+  declare readonly database: pulumi.Output<Out["database"]>;
+  declare readonly schema: pulumi.Output<Out["schema"]>;
   /** Credential-free summary, e.g. `app@db.example.com:5432/shop`. */
-  declare readonly displayName: pulumi.Output<string | undefined>;
+  declare readonly displayName: pulumi.Output<Out["displayName"]>;
   /** Why verification failed, in words without credentials. */
-  declare readonly lastError: pulumi.Output<string | null | undefined>;
-  declare readonly environment: pulumi.Output<"test" | "live" | undefined>;
-  declare readonly endpoint: pulumi.Output<string | undefined>;
-  declare readonly keyLast4: pulumi.Output<string | null | undefined>;
-  declare readonly cursor: pulumi.Output<string | null | undefined>;
-  declare readonly eventLag: pulumi.Output<number | undefined>;
-  declare readonly retryCount: pulumi.Output<number | undefined>;
-  declare readonly lastRequestAt: pulumi.Output<number | null | undefined>;
-  declare readonly lastSuccessAt: pulumi.Output<number | null | undefined>;
+  declare readonly lastError: pulumi.Output<Out["lastError"]>;
   /** The port of the connection string (the API does not return it). */
-  declare readonly port: pulumi.Output<number | undefined>;
+  declare readonly port: pulumi.Output<Out["port"]>;
   /** Salted SHA-256 of the connection string, for change detection only. Secret. */
-  declare readonly fingerprint: pulumi.Output<string | undefined>;
+  declare readonly fingerprint: pulumi.Output<Out["fingerprint"]>;
 
   /** A read-only reference to an existing datasource. */
   static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Datasource {
@@ -99,7 +104,7 @@ export class Datasource extends pulumi.CustomResource {
     opts = rest;
     if (!opts.id) {
       if (!args) throw new Error(`Datasource ${name}: args are required (connectionString at least)`);
-      Object.assign(props, {
+      const inputs: Record<string, unknown> = {
         // Secret even when the program passes a plain string; the provider never echoes it.
         connectionString: pulumi.secret(args.connectionString),
         schema: args.schema,
@@ -107,9 +112,11 @@ export class Datasource extends pulumi.CustomResource {
         waitForVerification: args.waitForVerification,
         adoptId: args.adoptId ?? importId,
         verificationTimeoutSeconds: timeoutSeconds(opts.customTimeouts?.create),
-        // Lets the provider find what an abandoned create of this resource left (provider/src/owner.ts).
-        resourceUrn: pulumi.createUrn(name, TYPE_TOKEN, opts.parent),
-      });
+        // Lets the provider find what an abandoned create of this resource left (provider/src/owner-key.ts).
+        owner: ownerOf(name, opts.parent),
+      };
+      // Only what is set: every property costs the program promises per resource, unset ones too.
+      for (const [k, v] of Object.entries(inputs)) if (v !== undefined) props[k] = v;
     }
     props.__provider = SERIALIZED_PROVIDER;
     super(TYPE_TOKEN, name, props, {

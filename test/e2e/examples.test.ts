@@ -84,7 +84,8 @@ test("examples/adopt: an existing datasource comes under management without repl
   expect(out).toMatchObject({ id: existing.id, status: "active", observedStatus: "active" });
   expect(await ids()).toEqual([existing.id]);
   const adopted = await client.datasources.retrieve(existing.id);
-  expect(adopted.metadata).toEqual({ adoptedBy: "pulumi" }); // the program's metadata, old keys removed
+  // The program's metadata, old keys removed, and the provider's owner mark.
+  expect(adopted.metadata).toEqual({ adoptedBy: "pulumi", pulumi_owner: expect.stringMatching(/^[\w-]{32}$/) });
   await ok(cwd, ["preview", "--expect-no-changes"]);
   await ok(cwd, ["destroy", "--yes", "--skip-preview"]);
   expect(await ids()).toEqual([]);

@@ -6,10 +6,10 @@ const url = (over: Partial<{ user: string; pw: string; host: string; port: numbe
   `postgres://${over.user ?? "app"}:${over.pw ?? CANARY}@${over.host ?? "db.example.com"}:${over.port ?? 5432}/${over.db ?? "shop"}?sslmode=require`;
 
 describe("check", () => {
-  test("valid inputs pass and get defaults", () => {
+  test("valid inputs pass, kept as given: defaults are applied where used, not stored in state", () => {
     const { inputs, failures } = checkInputs({ connectionString: url() });
     expect(failures).toEqual([]);
-    expect(inputs).toMatchObject({ schema: "public", metadata: {}, waitForVerification: true, verificationTimeoutSeconds: 300 });
+    expect(inputs).toEqual({ connectionString: url() });
   });
 
   test.each([
@@ -92,7 +92,7 @@ describe("fingerprint", () => {
     const b = await fingerprint(url());
     expect(a).not.toBe(b);
     expect(a).not.toContain(CANARY);
-    expect(a).toMatch(/^sha256:[\w+/=]{24}:[\w+/=]{44}$/);
+    expect(a).toMatch(/^sha256:[\w-]{16}:[\w-]{22}$/);
     await expect(matchesFingerprint(url(), a)).resolves.toBe(true);
     await expect(matchesFingerprint(url({ pw: "other" }), a)).resolves.toBe(false);
     await expect(matchesFingerprint(url(), "garbage")).resolves.toBe(false);
@@ -141,11 +141,16 @@ test("metadataPatch removes keys with an empty string (Stripe semantics)", () =>
   expect(metadataPatch({ a: "1", b: "2" }, { a: "3" })).toEqual({ a: "3", b: "" });
 });
 
-test("outputs are camelCased and carry no id or credential", () => {
+test("outputs are camelCased and carry no id, credential, constant field or owner mark", () => {
   const out = toOutputs(
-    { object: "datasource", id: "ds_test_1", connection: "direct", status: "active", livemode: false, metadata: {}, created: 1, provider: "postgresql", host: "h", database: "d", schema: "public", display_name: "app@h:5432/d", last_error: null },
-    { port: 5432, fingerprint: "scrypt:…" },
+    {
+      object: "datasource", id: "ds_test_1", connection: "direct", status: "active", livemode: false, metadata: { team: "a", pulumi_owner: "x".repeat(32) },
+      created: 1, provider: "postgresql", host: "h", database: "d", schema: "public", display_name: "app@h:5432/d", last_error: null,
+    },
+    { port: 5432, fingerprint: "sha256:…" },
   );
-  expect(out).toMatchObject({ displayName: "app@h:5432/d", lastError: null, port: 5432 });
-  expect(out).not.toHaveProperty("id");
+  expect(out).toEqual({
+    status: "active", livemode: false, metadata: { team: "a" }, created: 1, host: "h", database: "d", schema: "public",
+    displayName: "app@h:5432/d", lastError: null, port: 5432, fingerprint: "sha256:…",
+  });
 });

@@ -6,6 +6,8 @@ import { compare, FLEET_PROGRAM, sleep, startFleet, sweepCanary, type Fleet } fr
 // data, and the `pulumi` process itself killed with SIGKILL, followed by the recovery a user runs.
 // Either way the next `up` converges with nothing lost or duplicated, and `destroy` leaves nothing.
 const N = fullReliabilityRun() ? 40 : 10;
+const ROUNDS = fullReliabilityRun() ? 5 : 1;
+const rounds = Array.from({ length: ROUNDS }, (_, i) => i + 1);
 
 let fleet: Fleet;
 const rows: FigureRow[] = [];
@@ -18,7 +20,7 @@ afterAll(async () => {
   recordFigures({
     section: "2. Crash",
     what:
-      `${N} Datasources. Server: \`kill -9\` of ablo-local once a third of the creates reached it, restarted on the same data 1 s later. ` +
+      `${N} Datasources, ${ROUNDS} round(s) of each. Server: \`kill -9\` of ablo-local once a third of the creates reached it, restarted on the same data 1 s later. ` +
       "Engine: `kill -9` of the `pulumi` process group while creates wait for verification, then the user's recovery " +
       "(`pulumi cancel`, `pulumi refresh --clear-pending-creates`, `pulumi up`).",
     rows,
@@ -48,7 +50,7 @@ async function settle(name: string, extra: FigureRow): Promise<void> {
   expect({ name, inState: state.length, duplicates, orphans, destroyed: d.code, left }).toEqual({ name, inState: N, duplicates: 0, orphans: 0, destroyed: 0, left: 0 });
 }
 
-test("kill -9 of the API server mid-up: the same up rides it out, nothing lost or duplicated", async () => {
+test.each(rounds)("kill -9 of the API server mid-up (round %i): the same up rides it out, nothing lost or duplicated", async () => {
   const up = fleet.pulumi(["up", "--yes", "--skip-preview"]);
   await createsReached(0, Math.ceil(N / 3));
   await fleet.api.kill9();
@@ -59,7 +61,7 @@ test("kill -9 of the API server mid-up: the same up rides it out, nothing lost o
   expect(r.code).toBe(0);
 }, 600_000);
 
-test("kill -9 of pulumi mid-up: refresh, then up, takes over what the killed run created", async () => {
+test.each(rounds)("kill -9 of pulumi mid-up (round %i): cancel, refresh, then up takes over what the killed run created", async () => {
   // Verification answers slowly, so creates are committed on the server while the engine waits.
   await fleet.setFaults([{ method: "GET", path: "/v1/datasources/*", action: "latency", latencyMs: 3000 }]);
   const child = spawn(PULUMI_SCRIPT, ["up", "--yes", "--skip-preview"], {

@@ -54,3 +54,21 @@ test("Datasource.get reads by id without inputs", async () => {
   const args = registered.find((r) => r.name === "ref")!;
   expect(args.inputs.connectionString).toBeUndefined();
 });
+
+test("declares every stored field of a direct datasource as an output, and nothing else", () => {
+  const { OUTPUTS } = require("../../sdk/src/datasource") as typeof import("../../sdk/src/datasource");
+  const { DirectDatasourceSchema, camel } = require("@ablo/api") as typeof import("@ablo/api");
+  const stored = Object.keys(DirectDatasourceSchema.shape).filter((k) => !["id", "object", "connection", "provider"].includes(k)).map(camel);
+  expect([...OUTPUTS].sort()).toEqual([...stored, "port", "fingerprint"].sort());
+});
+
+test("marks the resource with the owner key of its URN, on the SDK's own provider", async () => {
+  const { ownerKey } = require("@ablo/provider") as typeof import("@ablo/provider");
+  const ds = new Datasource("owned", { connectionString: "postgres://app:x@db.example.com/shop" });
+  const urn = await settle(ds.urn);
+  const args = registered.find((r) => r.name === "owned")!;
+  expect(args.inputs.owner).toBe(ownerKey(urn));
+  expect(args.provider).toMatch(/::pulumi:providers:pulumi-nodejs::ablo::/);
+  // Only what the program set is sent: unset inputs would cost promises and state bytes.
+  expect(Object.keys(args.inputs).sort()).toEqual(["__provider", "connectionString", "owner"]);
+});

@@ -1,30 +1,5 @@
-import { createHash } from "node:crypto";
 import { AbloPermissionError, type AbloClient, type DatasourceResponse } from "@ablo/client";
-
-/**
- * A create whose outcome the provider never learned (the engine was killed, or the API stayed
- * unreachable past the retry budget) may still have registered a datasource that state does not
- * track. So every create marks its datasource, in metadata, with a hash of the resource's URN and
- * the word `creating`, and changes the mark to the bare hash once it has succeeded. Before
- * creating, the provider looks (once per process) for datasources still marked `creating` for
- * this URN: leftovers of an abandoned create of this very resource, taken over instead of
- * registering a duplicate. A finished create's mark never matches, so the live datasource that a
- * replacement supersedes is never taken, even when the engine skips diff (`up --replace`).
- */
-export const OWNER_METADATA_KEY = "pulumi_owner";
-
-/** The mark for a resource: a hash, so metadata shows no project or stack names. */
-export function ownerMark(urn: string, phase: "creating" | "created"): string {
-  const hash = createHash("sha256").update(urn).digest("base64url").slice(0, 32);
-  return phase === "creating" ? `creating:${hash}` : hash;
-}
-
-/** User metadata as state shows it: without the provider's own mark. */
-export function withoutOwnerMark(metadata: Record<string, string>): Record<string, string> {
-  if (!(OWNER_METADATA_KEY in metadata)) return metadata;
-  const { [OWNER_METADATA_KEY]: _mark, ...rest } = metadata;
-  return rest;
-}
+import { OWNER_METADATA_KEY } from "./owner-key";
 
 /** Ids the engine handed this provider process (state tracks them) or that it made itself. */
 const inState = new Set<string>();
