@@ -184,6 +184,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   /** Sends a Reply, or drops it after the commit when a fault says so. */
   function send(req: FastifyRequest, reply: FastifyReply, r: Reply): FastifyReply | undefined {
+    if (state.get(req)?.faults?.abandonMs) {
+      reply.hijack(); // its connection is gone (see idempotent)
+      return undefined;
+    }
     if (state.get(req)?.faults?.dropAfterCommit) {
       reply.hijack();
       accessLog(req, 0, "fault: response dropped after commit");
@@ -218,8 +222,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (idem === undefined) return fn(p, req, body, undefined);
       if (idem.kind === "replay") return { status: idem.status, body: idem.body, headers: { "Idempotent-Replayed": "true" } };
       let r: Reply | Promise<Reply>;
+      const abandonMs = state.get(req)?.faults?.abandonMs ?? 0;
       try {
-        r = fn(p, req, body, idem);
+        if (abandonMs > 0) {
+          // The client's connection is lost; the server goes on, holding the key, then commits.
+          accessLog(req, 0, "fault: connection lost while processing");
+          req.raw.socket.destroy();
+          r = new Promise<void>((resolve) => setTimeout(resolve, abandonMs)).then(() => fn(p, req, body, idem));
+        } else {
+          r = fn(p, req, body, idem);
+        }
       } catch (e) {
         idem.release();
         throw e;

@@ -10,7 +10,10 @@ import { ConfigError } from "./errors";
  * - rate_limit: answer 429 with Retry-After: retryAfter;
  * - reset: destroy the connection with a TCP RST before anything happens;
  * - drop_after_commit: handle the request (the side effect is committed), then destroy the
- *   socket without answering: what a client sees when a response is lost on the way back.
+ *   socket without answering: what a client sees when a response is lost on the way back;
+ * - abandon (POSTs with an Idempotency-Key): the connection is lost once the key is taken, while
+ *   the server goes on processing for latencyMs and then commits: a retry under the same key
+ *   meanwhile answers 409 idempotency_key_in_use (a slow commit behind a proxy that gave up).
  */
 export const FaultRuleSchema = z.strictObject({
   method: z
@@ -19,7 +22,7 @@ export const FaultRuleSchema = z.strictObject({
     .transform((m) => m.toUpperCase())
     .optional(),
   path: z.string().startsWith("/").default("/v1/**"),
-  action: z.enum(["latency", "error", "rate_limit", "reset", "drop_after_commit"]),
+  action: z.enum(["latency", "error", "rate_limit", "reset", "drop_after_commit", "abandon"]),
   latencyMs: z.number().int().min(0).max(120_000).default(0),
   status: z.number().int().min(500).max(599).default(500),
   retryAfter: z.number().int().min(0).max(3600).default(1),
@@ -45,9 +48,11 @@ export interface FaultPlan {
   latencyMs: number;
   terminal?: Terminal;
   dropAfterCommit: boolean;
+  /** abandon: how long the server goes on after dropping the connection (0: no such fault). */
+  abandonMs: number;
 }
 
-const NONE: FaultPlan = Object.freeze({ latencyMs: 0, dropAfterCommit: false });
+const NONE: FaultPlan = Object.freeze({ latencyMs: 0, dropAfterCommit: false, abandonMs: 0 });
 
 function compile(glob: string): RegExp {
   const re = glob
@@ -88,12 +93,12 @@ export class Faults {
   /** Decides, once per request, which faults fire (consuming their counts). */
   plan(method: string, path: string): FaultPlan {
     if (this.rules.length === 0) return NONE;
-    const plan: FaultPlan = { latencyMs: 0, dropAfterCommit: false };
+    const plan: FaultPlan = { latencyMs: 0, dropAfterCommit: false, abandonMs: 0 };
     for (const r of this.rules) {
       if (r.remaining === 0) continue;
       if (r.method !== undefined && r.method !== method) continue;
       if (!r.pattern.test(path)) continue;
-      if (r.action !== "latency" && (plan.terminal !== undefined || plan.dropAfterCommit)) continue;
+      if (r.action !== "latency" && (plan.terminal !== undefined || plan.dropAfterCommit || plan.abandonMs > 0)) continue;
       if (r.probability !== undefined && this.random() >= r.probability) continue;
       if (r.remaining !== undefined) r.remaining--;
       r.fired++;
@@ -112,6 +117,9 @@ export class Faults {
           break;
         case "drop_after_commit":
           plan.dropAfterCommit = true;
+          break;
+        case "abandon":
+          plan.abandonMs = Math.max(1, r.latencyMs);
           break;
       }
     }
