@@ -1,5 +1,5 @@
 /**
- * What the published reference page leaves implicit, in one place (CONTRACT.md marks these
+ * What the published reference page leaves implicit, in one place (api/README.md marks these
  * "(inferred)"): change them here when the real service documents them.
  */
 export const API_BASE_URL = "https://api.abloatai.com";
@@ -31,13 +31,6 @@ export function tokenMode(token: string): Mode | undefined {
   if (token.startsWith(TOKEN_PREFIX.liveSecret) || token.startsWith(TOKEN_PREFIX.liveCapability)) return "live";
   if (token.startsWith(TOKEN_PREFIX.testSecret) || token.startsWith(TOKEN_PREFIX.testCapability)) return "test";
   return undefined;
-}
-
-export type TokenShape = "live_secret" | "test_secret" | "other";
-export function tokenShape(token: string): TokenShape {
-  if (token.startsWith(TOKEN_PREFIX.liveSecret)) return "live_secret";
-  if (token.startsWith(TOKEN_PREFIX.testSecret)) return "test_secret";
-  return "other";
 }
 
 /** The mode an id belongs to, from its prefix; `undefined` for endpoint ids and unknown shapes. */

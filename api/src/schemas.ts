@@ -17,7 +17,6 @@ export const SchemaNameSchema = z
   .max(63, "schema names are at most 63 bytes in PostgreSQL")
   .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, "schema must be a plain PostgreSQL identifier (letters, digits, _ and $)");
 
-export const ConnectionKindSchema = z.enum(["direct", "endpoint"]);
 export const StatusSchema = z.enum(["unverified", "active", "rejected"]);
 export type DatasourceStatus = z.infer<typeof StatusSchema>;
 
@@ -148,13 +147,3 @@ export const ErrorBodySchema = z.object({
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
-
-/** HTTP status per error type (CONTRACT.md "Errors"); 404s are invalid_request_error/resource_missing. */
-export const ERROR_STATUS: Record<ErrorType, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  idempotency_error: 409,
-  rate_limit_error: 429,
-  api_error: 500,
-};

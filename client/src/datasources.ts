@@ -39,7 +39,7 @@ export interface WaitForStatusOptions {
 
 export const leftUnverified = (ds: DatasourceResponse): boolean => ds.status !== undefined && ds.status !== "unverified";
 
-/** `/v1/datasources`: every endpoint of CONTRACT.md, params and responses checked by the shared schemas. */
+/** `/v1/datasources`: every endpoint of the contract (api/README.md), params and responses checked by the shared schemas. */
 export class Datasources {
   readonly #transport: Transport;
   // #private: never shown by util.inspect or JSON.stringify.

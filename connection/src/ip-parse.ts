@@ -108,7 +108,3 @@ export function parseIPv6(s: string): ParsedIPv6 | undefined {
   }
   return zone === undefined ? { parts } : { parts, zone };
 }
-
-export function ipv4ToString(o: readonly number[]): string {
-  return o.join(".");
-}
