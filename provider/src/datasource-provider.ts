@@ -9,6 +9,7 @@ import { checkInputs, connectionTarget, DatasourceInputsSchema, type DatasourceI
 import { toOutputs, type DatasourceOutputs } from "./outputs";
 import { AbandonedCreates, trackInState } from "./abandoned-creates";
 import { OWNER_METADATA_KEY, ownerMark } from "./owner-key";
+import { atEndOfRun, watchEngine } from "./lifecycle";
 import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type Settings } from "./settings";
 
 /**
@@ -54,11 +55,22 @@ function metadataWithMark(inputs: DatasourceInputs): Record<string, string> {
   return inputs.owner === undefined ? inputs.metadata : { ...inputs.metadata, [OWNER_METADATA_KEY]: ownerMark(inputs.owner, "creating") };
 }
 
-/** A create that succeeded says so in its mark: from then on it is the engine's, never a leftover. */
-async function markCreated(client: AbloClient, ds: DatasourceResponse, inputs: DatasourceInputs): Promise<DatasourceResponse> {
-  if (inputs.owner === undefined) return ds;
-  exitIfEngineGone(); // checked again right before: the watchdog's period is a window of its own
-  return client.datasources.update(ds.id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(inputs.owner, "created") } });
+/**
+ * A create that succeeded says so in its mark, from then on the engine's and never a leftover; but
+ * only once the engine has saved it in state, which it has when it ends its run normally. Marked at
+ * once, a create whose result the engine received but had not yet saved when it was killed would
+ * look finished and be duplicated by the next `up` (measured: 2–3 of 40 creates in flight).
+ */
+const unconfirmed = new Map<string, { client: AbloClient; owner: string }>();
+function markCreatedAtEndOfRun(client: AbloClient, ds: DatasourceResponse, inputs: DatasourceInputs): void {
+  if (inputs.owner === undefined) return;
+  if (unconfirmed.size === 0) atEndOfRun(markAllCreated);
+  unconfirmed.set(ds.id, { client, owner: inputs.owner });
+}
+async function markAllCreated(): Promise<void> {
+  const all = [...unconfirmed];
+  unconfirmed.clear();
+  await Promise.all(all.map(([id, { client, owner }]) => client.datasources.update(id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(owner, "created") } })));
 }
 
 async function register(client: AbloClient, inputs: DatasourceInputs): Promise<DatasourceResponse> {
@@ -105,8 +117,18 @@ async function takeLeftover(conn: Connection, inputs: DatasourceInputs): Promise
   if (inputs.owner === undefined) return undefined;
   const found = await conn.leftovers.take(ownerMark(inputs.owner, "creating"));
   const match = found.find((ds) => mismatch(ds, inputs) === undefined);
-  return match ? takeOver(conn.client, match, inputs) : undefined;
+  if (!match) return undefined;
+  takenOver.add(match.id);
+  return takeOver(conn.client, match, inputs);
 }
+
+/**
+ * Leftovers taken over by this process. A create whose state the engine saved but whose run ended
+ * before it could be marked finished still says `creating`; if the engine then replaces that
+ * resource without showing it to the provider (`up --replace`), the replacement takes it over and
+ * the engine asks to delete it as the old one: it is the new one now, so it is kept.
+ */
+const takenOver = new Set<string>();
 
 /** Raises the typed error for a datasource that failed verification, after cleaning up if asked. */
 async function settle(
@@ -144,22 +166,6 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
 }
 
 /**
- * A provider process outlives an engine killed with SIGKILL (it is not in the engine's process
- * group). Left running, it would finish the creates in flight and mark them created although no
- * state will ever record them; exiting instead leaves their `creating` mark for the next `up` to
- * take over (owner-key.ts). The engine is this process's parent (its launcher execs node).
- */
-const ENGINE_EXITED = 70;
-let engine: number | undefined;
-function exitWithEngine(): void {
-  engine = process.ppid;
-  setInterval(exitIfEngineGone, 250).unref();
-}
-function exitIfEngineGone(): void {
-  if (engine !== undefined && process.ppid !== engine) process.exit(ENGINE_EXITED);
-}
-
-/**
  * The Datasource CRUD mapped onto the Ablo client. The dynamic-provider host loads it through the
  * fixed module reference the SDK stores as `__provider` (`require("@ablo/provider")`): none of
  * this code, and no value it holds, is ever serialized into state.
@@ -167,7 +173,7 @@ function exitIfEngineGone(): void {
 export const datasourceProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     configureFromStack(req.config);
-    exitWithEngine();
+    watchEngine();
   },
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
@@ -206,7 +212,8 @@ export const datasourceProvider = {
       : ((await takeLeftover(conn, inputs)) ?? (await register(client, inputs)));
     trackInState(registered.id);
     // A leftover was made by this resource's own abandoned create: removed like a new one if rejected.
-    const ds = await markCreated(client, await settle(client, registered, inputs, !adopted), inputs);
+    const ds = await settle(client, registered, inputs, !adopted);
+    markCreatedAtEndOfRun(client, ds, inputs);
     const fp = await fingerprint(inputs.connectionString);
     return { id: ds.id, outs: toOutputs(ds, { port: connectionTarget(inputs.connectionString).port, fingerprint: fp }) };
   },
@@ -245,6 +252,7 @@ export const datasourceProvider = {
 
   async delete(id: string): Promise<void> {
     trackInState(id);
+    if (takenOver.has(id)) return;
     await removeQuietly(clientFor(resolveSettings()), id);
   },
 };
