@@ -7,6 +7,7 @@
  * apply, and the advisory rules stay silent until then.
  */
 import * as policySdk from "@pulumi/policy";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
@@ -28,8 +29,8 @@ type UnknownValueErrorClass = new (unknownTypeSentinel: string, path: string[]) 
 const { UnknownValueError } = policySdk as unknown as { UnknownValueError: UnknownValueErrorClass };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const proxyInternals = require("@pulumi/policy/proxy") as { unknownStringValue?: string };
-/** The SDK's sentinel for a string not known during preview. */
-export const UNKNOWN_STRING = proxyInternals.unknownStringValue ?? "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The SDK's sentinel for a string not known during preview (the engine's, which @pulumi/pulumi exports). */
+export const UNKNOWN_STRING: string = proxyInternals.unknownStringValue ?? unknownValue;
 
 /** An UnknownValueError with our own words (the SDK prefixes "can't run policy … during preview: "). */
 export class CheckRunsAtApply extends UnknownValueError {

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { DEFAULT_SCHEMA } from "@ablo/api";
 import { matchesFingerprint } from "./fingerprint";
 import { connectionTarget, isUnknown } from "./inputs";
 import type { DatasourceOutputs } from "./outputs";
@@ -40,7 +41,7 @@ export async function diffDatasource(olds: Partial<DatasourceOutputs>, news: Rec
     }
   }
 
-  const schema = news.schema ?? "public";
+  const schema = news.schema ?? DEFAULT_SCHEMA;
   if (isUnknown(schema) || (olds.schema !== undefined && schema !== olds.schema)) replaces.push("schema");
 
   const metadata = news.metadata ?? {};

@@ -1,16 +1,17 @@
-import { ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
+import { DEFAULT_SCHEMA, ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
 import { classifyHost, ConnectionStringError, isConnectionStringError, parseConnectionString, type ParsedConnection } from "@ablo/connection";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { z } from "zod";
 import { OWNER_KEY_PATTERN, OWNER_METADATA_KEY } from "./owner-key";
 
 /** The engine's placeholder for a value not known until apply (preview of a computed input). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN: string = unknownValue;
 export const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 
 /** Inputs of `pulumi-nodejs:dynamic/ablo:Datasource`, as the engine hands them to the provider. */
 export const DatasourceInputsSchema = z.object({
   connectionString: z.string({ error: "connectionString is required (a postgres:// or postgresql:// URL)" }).min(1, "connectionString must not be empty"),
-  schema: SchemaNameSchema.default("public"),
+  schema: SchemaNameSchema.default(DEFAULT_SCHEMA),
   metadata: MetadataSchema.refine((m) => !(OWNER_METADATA_KEY in m), {
     message: `metadata key ${OWNER_METADATA_KEY} is reserved: the provider marks the datasources it creates with it`,
   }).default({}),
