@@ -77,7 +77,7 @@ async function register(client: AbloClient, inputs: DatasourceInputs): Promise<D
   // The client makes one Idempotency-Key per create and sends it on every retry. It is random on
   // purpose: a key derived from the inputs would replay the old datasource on a forced replacement
   // (`pulumi up --replace`) with unchanged inputs, and the engine would then delete it. What an
-  // abandoned create left behind is found through the owner mark instead (owner.ts).
+  // abandoned create left behind is found through the owner mark instead (owner-key.ts).
   return client.datasources.create({ connectionString: inputs.connectionString, schema: inputs.schema, metadata: metadataWithMark(inputs) });
 }
 

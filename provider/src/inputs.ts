@@ -23,7 +23,7 @@ export const DatasourceInputsSchema = z.object({
     .string()
     .regex(new RegExp(`^(${ID_PREFIX.directTest}|${ID_PREFIX.directLive})[A-Za-z0-9]+$`), "adoptId must be a datasource id (ds_… or ds_test_…)")
     .optional(),
-  /** Set by the SDK: a hash of the resource's URN, which marks what this resource creates (owner.ts). */
+  /** Set by the SDK: a hash of the resource's URN, which marks what this resource creates (owner-key.ts). */
   owner: z.string().regex(OWNER_KEY_PATTERN, "owner must be the 32-character key @ablo/pulumi computes").optional(),
 });
 export type DatasourceInputs = z.infer<typeof DatasourceInputsSchema>;
