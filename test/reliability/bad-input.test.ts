@@ -63,7 +63,7 @@ afterAll(() => {
     ].join("; "),
   }));
   recordFigures({
-    section: "bad input",
+    section: "5. Bad input",
     what:
       `fast-check fuzzing (${FULL ? "full" : "CI"} sizes: ${RUNS} runs per provider property, ${PARSER_RUNS} per parser property, ${HTTP_RUNS} requests per HTTP target), ` +
       "canary password in every generated connection string; strings >= 1 MiB, control characters, lone surrogates, invalid UTF-8, 10,000-level nesting, wrong types. " +

@@ -88,7 +88,7 @@ afterAll(() => {
     };
   });
   recordFigures({
-    section: "isolation",
+    section: "4. Isolation",
     what:
       `Organizations A and B, ${PER_GROUP} datasources per organization and mode (sandbox and live); every other key (other organization, other mode, read-only capability tokens) ` +
       "tries every operation on every record, through @ablo/client and as raw HTTP; \"refused by client\" = mode mismatch caught before sending; allowed (any other outcome) must be 0.",
