@@ -106,11 +106,11 @@ describe("Faults", () => {
       ],
       () => roll,
     );
-    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 10, terminal: { action: "rate_limit", retryAfter: 3 }, dropAfterCommit: false });
+    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 10, terminal: { action: "rate_limit", retryAfter: 3 }, dropAfterCommit: false, abandonMs: 0 });
     roll = 0.1;
-    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 15, terminal: { action: "error", status: 503 }, dropAfterCommit: false });
-    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 15, dropAfterCommit: true });
-    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 15, dropAfterCommit: false });
+    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 15, terminal: { action: "error", status: 503 }, dropAfterCommit: false, abandonMs: 0 });
+    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 15, dropAfterCommit: true, abandonMs: 0 });
+    expect(f.plan("GET", "/x")).toEqual({ latencyMs: 15, dropAfterCommit: false, abandonMs: 0 });
     expect(f.list().map((r) => [r.action, r.fired, r.remaining])).toEqual([
       ["latency", 4, null],
       ["latency", 3, null],
@@ -118,6 +118,11 @@ describe("Faults", () => {
       ["error", 1, 0],
       ["drop_after_commit", 1, 0],
     ]);
+    // abandon: the request goes on for latencyMs after its connection is dropped; exclusive like a terminal.
+    const a = new Faults([{ method: "POST", path: "/v1/**", action: "abandon", latencyMs: 2500, count: 1 }]);
+    expect(a.plan("GET", "/v1/datasources")).toEqual({ latencyMs: 0, dropAfterCommit: false, abandonMs: 0 });
+    expect(a.plan("POST", "/v1/datasources")).toEqual({ latencyMs: 0, dropAfterCommit: false, abandonMs: 2500 });
+    expect(a.plan("POST", "/v1/datasources")).toEqual({ latencyMs: 0, dropAfterCommit: false, abandonMs: 0 });
   });
 
   test("invalid rules throw and leave the previous rules in place", () => {
