@@ -194,7 +194,7 @@ function checkWithPolicy(s: string, policy: Policy): CheckResult {
       }
       const by = policy.admit(addrC, false);
       if (!by) return failureFor(addrC as Extract<HostClassification, { kind: "private" }>, index, n);
-      checked.push({ index, host: addrC.host as string, port: spec.port, type: addrC.type, address: addrC.address as string, admittedBy: by });
+      checked.push({ index, host: addrC.host as string, port: spec.port, type: addrC.type, address: addrC.address, admittedBy: by });
       continue;
     }
     const c = hostC as HostClassification;
@@ -271,6 +271,7 @@ function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
       },
       (e: unknown) => {
         clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the resolver's own reason, passed through
         reject(e);
       },
     );

@@ -32,7 +32,7 @@ export async function main(argv: readonly string[] = process.argv, input: NodeJS
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   try {
-    program.parse(argv as string[]);
+    program.parse(argv);
   } catch (e) {
     const code = (e as { exitCode?: number }).exitCode;
     return code === 0 ? 0 : 2;

@@ -104,7 +104,7 @@ export function classifyIPv4(octets: readonly number[]): IpVerdict {
   const addr = new ipaddr.IPv4([...octets]);
   const address = addr.toString();
   for (const c of V4) {
-    if (addr.match(c.net as ipaddr.IPv4, c.bits)) {
+    if (addr.match(c.net, c.bits)) {
       return { public: false, address, ipClass: c.block.ipClass, reason: c.block.reason };
     }
   }
@@ -151,7 +151,7 @@ export function classifyIPv6(parts: readonly number[]): IpVerdict {
     return viaEmbedded(address, client, "Teredo address (client)");
   }
   for (const c of V6) {
-    if (addr.match(c.net as ipaddr.IPv6, c.bits)) {
+    if (addr.match(c.net, c.bits)) {
       return { public: false, address, ipClass: c.block.ipClass, reason: c.block.reason };
     }
   }
@@ -187,6 +187,6 @@ export class CidrSet {
     }
     const forms: Array<ipaddr.IPv4 | ipaddr.IPv6> = [addr];
     if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress()) forms.push((addr as ipaddr.IPv6).toIPv4Address());
-    return this.nets.some(([net, bits]) => forms.some((f) => f.kind() === net.kind() && f.match(net as never, bits)));
+    return this.nets.some(([net, bits]) => forms.some((f) => f.kind() === net.kind() && f.match(net, bits)));
   }
 }

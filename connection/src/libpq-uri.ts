@@ -118,7 +118,7 @@ export function parseLibpqUri(input: string): LibpqUri {
   // netloc: host[:port] items separated by ','.
   const hostPieces: string[] = [];
   const portPieces: string[] = [];
-  let terminator = "";
+  let terminator: string;
   for (;;) {
     let host: string;
     if (rest[p] === "[") {

@@ -132,8 +132,8 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
     children.add(c);
     c.once("exit", () => children.delete(c));
     const startOffset = logChunks.length;
-    c.stdout!.on("data", (b: Buffer) => logChunks.push(b.toString("utf8")));
-    c.stderr!.on("data", (b: Buffer) => logChunks.push(b.toString("utf8")));
+    c.stdout.on("data", (b: Buffer) => logChunks.push(b.toString("utf8")));
+    c.stderr.on("data", (b: Buffer) => logChunks.push(b.toString("utf8")));
     child = c;
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
     while (Date.now() < deadline) {

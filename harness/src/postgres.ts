@@ -65,8 +65,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         out += text;
         if (out.includes("ready to accept connections")) resolve();
       };
-      proc.stdout!.on("data", onData);
-      proc.stderr!.on("data", onData);
+      proc.stdout.on("data", onData);
+      proc.stderr.on("data", onData);
       proc.once("exit", (code) => reject(new Error(`postgres exited with ${code}: ${out.slice(-500)}`)));
     });
 
@@ -102,7 +102,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`PostgreSQL did not start on 127.0.0.1:${port}: ${(err as Error).message}`);
+    throw new Error(`PostgreSQL did not start on 127.0.0.1:${port}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -153,8 +153,8 @@ function run(cmd: string, args: string[], ids: object, log: (t: string) => void)
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { ...ids, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
-    p.stdout!.on("data", (c: Buffer) => ((out += c), log(c.toString())));
-    p.stderr!.on("data", (c: Buffer) => ((out += c), log(c.toString())));
+    p.stdout.on("data", (c: Buffer) => ((out += c.toString()), log(c.toString())));
+    p.stderr.on("data", (c: Buffer) => ((out += c.toString()), log(c.toString())));
     p.once("error", reject);
     p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${out.slice(-500)}`))));
   });

@@ -29,11 +29,11 @@ export function runPulumi(args: string[], opts: RunOptions): Promise<PulumiResul
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => {
-      stdout += c;
+      stdout += c.toString();
       opts.onOutput?.(c.toString());
     });
     child.stderr.on("data", (c: Buffer) => {
-      stderr += c;
+      stderr += c.toString();
       opts.onOutput?.(c.toString());
     });
     child.once("error", reject);

@@ -24,5 +24,5 @@ export function toOutputs(ds: DatasourceResponse, kept: { port?: number | undefi
   out.metadata = withoutOwnerMark(ds.metadata);
   if (kept.port !== undefined) out.port = kept.port;
   if (kept.fingerprint !== undefined) out.fingerprint = kept.fingerprint;
-  return out as unknown as DatasourceOutputs;
+  return out;
 }

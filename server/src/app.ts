@@ -70,7 +70,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     frameworkErrors: (err, req, reply) => {
       state.set(req, { started: performance.now(), faults: undefined, logged: false });
       reply.header("Request-Id", req.id);
-      sendError(req, reply, toApiError(err as FastifyError));
+      sendError(req, reply, toApiError(err));
       if (!state.get(req)!.logged) accessLog(req, reply.statusCode);
     },
     // Requests Node's HTTP parser refuses never reach fastify: answered in the contract's shape too.

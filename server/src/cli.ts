@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
+import type { Mode } from "@ablo/api";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createKey } from "./auth";
 import { resolverFor } from "./dns";
@@ -14,6 +15,32 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
   return Number(v);
 };
+
+/** What commander parses for `serve` (see the options below). */
+interface ServeOptions {
+  data: string;
+  port: number;
+  host: string;
+  allowPrivateHosts: boolean;
+  verification: "on" | "off";
+  dns: string;
+  faults?: string;
+  admin: boolean;
+  rateLimit: number;
+  bodyLimit: number;
+  logLevel: string;
+  synchronous: "normal" | "full";
+  benchRoutes: boolean;
+  tls: boolean;
+}
+
+/** What commander parses for `keys create`. */
+interface KeysOptions {
+  org: string;
+  mode: Mode;
+  data: string;
+  scopes?: string;
+}
 
 function program(): Command {
   const cli = new Command("ablo-local").description("A faithful local Ablo datasource API server").showHelpAfterError();
@@ -35,7 +62,7 @@ function program(): Command {
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
     .addOption(new Option("--synchronous <mode>", "SQLite synchronous: normal survives kill -9, full also power loss").choices(["normal", "full"]).default("normal"))
     .addOption(new Option("--bench-routes", "enable GET /_bench/empty").default(false).hideHelp())
-    .action(async (o) => {
+    .action(async (o: ServeOptions) => {
       const logger = createLogger(o.logLevel);
       const server = await startServer({
         dataDir: o.data,
@@ -78,7 +105,7 @@ function program(): Command {
     .addOption(new Option("--mode <mode>", "live or test").choices(["live", "test"]).makeOptionMandatory())
     .requiredOption("--data <dir>", "data directory")
     .option("--scopes <list>", "comma-separated scopes: issues a capability token (cap_…) instead of a secret key")
-    .action((o) => {
+    .action((o: KeysOptions) => {
       const { store } = openStore(o.data);
       try {
         const scopes = o.scopes === undefined ? undefined : String(o.scopes).split(",").map((s) => s.trim()).filter(Boolean);

@@ -154,6 +154,7 @@ const MIGRATIONS = [
 
 /** node:sqlite is loaded lazily: the CLI silences its ExperimentalWarning before the first use. */
 function openDatabase(path: string): DatabaseSyncType {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose (above)
   const { DatabaseSync } = require("node:sqlite") as typeof import("node:sqlite");
   return new DatabaseSync(path);
 }
@@ -443,7 +444,7 @@ export class Store {
       sealed: r.sealed as Uint8Array,
       metadata: JSON.parse(String(r.metadata)) as Metadata,
       status: r.status as DatasourceStatus,
-      lastError: r.last_error === null ? null : String(r.last_error),
+      lastError: r.last_error === null ? null : (r.last_error as string),
       version: Number(r.version),
       created: Number(r.created),
     };

@@ -324,7 +324,7 @@ describe("errors map to typed classes (public hosts only, verification off)", ()
   test("client-side checks fail before sending: unknown parameter, bad id", async () => {
     const ds = clientFor(api, key).datasources;
     const from = clientLog.length;
-    const e = await rejection(ds.create({ connectionString: publicUrl(), [`x${CANARY}`]: CANARY } as never), AbloInvalidRequestError);
+    const e = await rejection(ds.create({ connectionString: publicUrl(), [`x${CANARY}`]: CANARY }), AbloInvalidRequestError);
     expect(e).toMatchObject({ code: "parameter_invalid", requestId: undefined, statusCode: undefined });
     const bad = await rejection(ds.retrieve("../../v1/datasources"), AbloInvalidRequestError);
     expect(bad).toMatchObject({ code: "parameter_invalid", param: "id", requestId: undefined });

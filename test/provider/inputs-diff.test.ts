@@ -22,7 +22,7 @@ describe("check", () => {
     [{ connectionString: url(), waitForVerification: "yes" }, "waitForVerification"],
     [{ connectionString: url(), adoptId: "not-an-id" }, "adoptId"],
   ])("bad input %# fails naming %s, without the password", (news, property) => {
-    const { failures } = checkInputs(news as Record<string, unknown>);
+    const { failures } = checkInputs(news);
     expect(failures.map((f) => f.property.split(".")[0])).toContain(property);
     expect(JSON.stringify(failures)).not.toContain(CANARY);
   });

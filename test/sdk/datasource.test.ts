@@ -21,6 +21,8 @@ beforeAll(async () => {
   );
 });
 
+// Loaded after setMocks on purpose: the SDK must register against the mocks.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Datasource } = require("@ablo/pulumi") as typeof import("@ablo/pulumi");
 const settle = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
@@ -55,15 +57,15 @@ test("Datasource.get reads by id without inputs", async () => {
   expect(args.inputs.connectionString).toBeUndefined();
 });
 
-test("declares every stored field of a direct datasource as an output, and nothing else", () => {
-  const { OUTPUTS } = require("../../sdk/src/datasource") as typeof import("../../sdk/src/datasource");
-  const { DirectDatasourceSchema, camel } = require("@ablo/api") as typeof import("@ablo/api");
+test("declares every stored field of a direct datasource as an output, and nothing else", async () => {
+  const { OUTPUTS } = await import("../../sdk/src/datasource");
+  const { DirectDatasourceSchema, camel } = await import("@ablo/api");
   const stored = Object.keys(DirectDatasourceSchema.shape).filter((k) => !["id", "object", "connection", "provider"].includes(k)).map(camel);
   expect([...OUTPUTS].sort()).toEqual([...stored, "port", "fingerprint"].sort());
 });
 
 test("marks the resource with the owner key of its URN, on the SDK's own provider", async () => {
-  const { ownerKey } = require("@ablo/provider") as typeof import("@ablo/provider");
+  const { ownerKey } = await import("@ablo/provider");
   const ds = new Datasource("owned", { connectionString: "postgres://app:x@db.example.com/shop" });
   const urn = await settle(ds.urn);
   const args = registered.find((r) => r.name === "owned")!;

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const servers = await Promise.all(
     fws.map(async (fw) => {
       const child = spawn(process.execPath, [__filename, "serve", fw, "0"], { stdio: ["ignore", "pipe", "inherit"] });
-      const port = await new Promise<number>((resolve) => child.stdout!.once("data", (b: Buffer) => resolve(Number(b.toString().trim()))));
+      const port = await new Promise<number>((resolve) => child.stdout.once("data", (b: Buffer) => resolve(Number(b.toString().trim()))));
       return { fw, port, child, rps: { empty: [] as number[], json: [] as number[] }, cpu: { empty: [] as number[], json: [] as number[] } };
     }),
   );
