@@ -4,7 +4,10 @@ import { DEFAULT_SCHEMA, ID_PREFIX, IDEMPOTENCY, LIST_LIMITS, METADATA_LIMITS } 
 /** Stripe's metadata limits (inferred): at most 50 keys, keys ≤ 40 chars, string values ≤ 500. */
 export const MetadataSchema = z
   .record(
-    z.string().min(1, "metadata keys must not be empty").max(METADATA_LIMITS.maxKeyLength, `metadata keys are at most ${METADATA_LIMITS.maxKeyLength} characters`),
+    z
+      .string()
+      .min(1, "metadata keys must not be empty")
+      .max(METADATA_LIMITS.maxKeyLength, `metadata keys are at most ${METADATA_LIMITS.maxKeyLength} characters`),
     z.string().max(METADATA_LIMITS.maxValueLength, `metadata values are at most ${METADATA_LIMITS.maxValueLength} characters`),
   )
   .refine((m) => Object.keys(m).length <= METADATA_LIMITS.maxKeys, { message: `metadata has at most ${METADATA_LIMITS.maxKeys} keys` });

@@ -36,7 +36,10 @@ export function parseBaseUrl(raw: string | undefined): BaseUrl {
 
 /** 127.0.0.0/8, ::1 (also IPv4-mapped 127/8) and `localhost`, as WHATWG URL normalises them. */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
   if (host === "localhost") return true;
   if (isIPv4(host)) return host.startsWith("127.");
   if (!isIPv6(host) || host.includes("%")) return false;
@@ -45,7 +48,7 @@ export function isLoopbackHost(hostname: string): boolean {
   const isZero = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
   if (isZero(0, 7) && groups[7] === 1) return true; // ::1
   // ::ffff:127.x.y.z — WHATWG URL writes it as ::ffff:7fxx:xxxx.
-  return isZero(0, 5) && groups[5] === 0xffff && (groups[6]! >> 8) === 127;
+  return isZero(0, 5) && groups[5] === 0xffff && groups[6]! >> 8 === 127;
 }
 
 function expandIPv6(host: string): number[] | undefined {

@@ -3,13 +3,7 @@ import type { ErrorType, Mode } from "@ablo/api";
 
 /** Error types the API sends, plus the ones this client raises without a response. */
 export type AbloErrorType =
-  | ErrorType
-  | "connection_error"
-  | "timeout_error"
-  | "insecure_transport_error"
-  | "mode_mismatch_error"
-  | "response_validation_error"
-  | "configuration_error";
+  ErrorType | "connection_error" | "timeout_error" | "insecure_transport_error" | "mode_mismatch_error" | "response_validation_error" | "configuration_error";
 
 export interface AbloErrorFields {
   message: string;

@@ -134,7 +134,15 @@ export class Transport {
       }
       const delayMs = retryDelayMs(retry, attempt, retryAfterMs);
       if (!retryable || !mayRetry(retry, attempt, Date.now() - firstStarted, delayMs)) throw error;
-      this.log("ablo retry", { method: spec.method, path: spec.path, attempt, status: error.statusCode, code: error.code, requestId: error.requestId, delayMs });
+      this.log("ablo retry", {
+        method: spec.method,
+        path: spec.path,
+        attempt,
+        status: error.statusCode,
+        code: error.code,
+        requestId: error.requestId,
+        delayMs,
+      });
       await this.sleep(delayMs);
     }
   }
@@ -263,8 +271,7 @@ export function errorFromResponse(
   secrets: readonly string[],
 ): AbloError {
   const detail = errorDetail(body);
-  const Class: ErrorClass =
-    status >= 500 ? AbloAPIError : (CLASS_BY_STATUS[status] ?? (detail.type ? CLASS_BY_TYPE[detail.type] : undefined) ?? AbloAPIError);
+  const Class: ErrorClass = status >= 500 ? AbloAPIError : (CLASS_BY_STATUS[status] ?? (detail.type ? CLASS_BY_TYPE[detail.type] : undefined) ?? AbloAPIError);
   const type = status >= 500 ? "api_error" : (TYPE_BY_STATUS[status] ?? asKnownType(detail.type) ?? "api_error");
   const fallback = status >= 300 && status < 400 ? `unexpected redirect (HTTP ${status}); redirects are not followed` : `HTTP ${status}`;
   // Everything the server said is scrubbed, not just the message: it is text we did not write.

@@ -307,7 +307,12 @@ export function resolvingChecker(opts: ResolveOptions): (s: string) => ResolveSu
     for (const a of raw.slice(0, MAX_ADDRESSES) as unknown[]) {
       const c = typeof a === "string" ? classifyCached(a) : undefined;
       if (!c || (c.type !== "ipv4" && c.type !== "ipv6")) {
-        return { ok: false, code: "resolution_failed", hostIndex: h.index, reason: `the resolver returned something other than an address for ${where(h.index, n)}` };
+        return {
+          ok: false,
+          code: "resolution_failed",
+          hostIndex: h.index,
+          reason: `the resolver returned something other than an address for ${where(h.index, n)}`,
+        };
       }
       if (!policy.admit(c, false)) {
         const f = failureFor(c as Extract<HostClassification, { kind: "private" }>, h.index, n);
@@ -317,7 +322,12 @@ export function resolvingChecker(opts: ResolveOptions): (s: string) => ResolveSu
     }
     return { ...h, addresses };
   };
-  const unresolved = (h: CheckedHost, n: number): CheckFailure => ({ ok: false, code: "resolution_failed", hostIndex: h.index, reason: `${where(h.index, n)} could not be resolved` });
+  const unresolved = (h: CheckedHost, n: number): CheckFailure => ({
+    ok: false,
+    code: "resolution_failed",
+    hostIndex: h.index,
+    reason: `${where(h.index, n)} could not be resolved`,
+  });
 
   const conclude = (r: CheckSuccess, settled: readonly unknown[]): ResolveSuccess | CheckFailure => {
     const n = r.hosts.length;

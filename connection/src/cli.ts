@@ -10,7 +10,13 @@ import { Command, InvalidArgumentError } from "commander";
 import { checkConnectionString, type CheckOptions } from "./check";
 import { CidrSet } from "./ip-ranges";
 
-const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
+const collect = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== ""),
+];
 
 function collectCidr(value: string, previous: string[]): string[] {
   const next = collect(value, previous);
@@ -22,7 +28,11 @@ function collectCidr(value: string, previous: string[]): string[] {
   return next;
 }
 
-export async function main(argv: readonly string[] = process.argv, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function main(
+  argv: readonly string[] = process.argv,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const program = new Command()
     .name("ablo-check-connection")
     .description("Check PostgreSQL connection strings (one per line on stdin) against Ablo's public-host rule.")

@@ -77,7 +77,14 @@ function classifyIPv6Literal(s: string): HostClassification {
   if (!p) return invalid("not a valid IPv6 address");
   const v = fromIp(classifyIPv6(p.parts), "ipv6");
   if (v.kind === "public" && p.zone !== undefined) {
-    return { kind: "private", hostClass: "scoped-address", reason: "IPv6 address with a zone id (scoped to a local interface)", type: "ipv6", address: v.address, host: v.host };
+    return {
+      kind: "private",
+      hostClass: "scoped-address",
+      reason: "IPv6 address with a zone id (scoped to a local interface)",
+      type: "ipv6",
+      address: v.address,
+      host: v.host,
+    };
   }
   return v;
 }

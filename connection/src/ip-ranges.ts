@@ -48,7 +48,7 @@ const IPV4_BLOCKS: readonly Block[] = [
   { cidr: "100.100.100.200/32", ipClass: "metadata", reason: "Alibaba Cloud metadata endpoint" },
   { cidr: "168.63.129.16/32", ipClass: "metadata", reason: "Azure platform (WireServer) endpoint" },
   { cidr: "255.255.255.255/32", ipClass: "broadcast", reason: "limited broadcast address (RFC 919)" },
-  { cidr: "0.0.0.0/8", ipClass: "this-network", reason: "\"this network\" block 0.0.0.0/8 (RFC 791); 0.0.0.0 reaches the local host" },
+  { cidr: "0.0.0.0/8", ipClass: "this-network", reason: '"this network" block 0.0.0.0/8 (RFC 791); 0.0.0.0 reaches the local host' },
   { cidr: "10.0.0.0/8", ipClass: "private-use", reason: "private-use block 10.0.0.0/8 (RFC 1918)" },
   { cidr: "100.64.0.0/10", ipClass: "shared-address", reason: "shared address space 100.64.0.0/10 (carrier-grade NAT, RFC 6598)" },
   { cidr: "127.0.0.0/8", ipClass: "loopback", reason: "loopback block 127.0.0.0/8 (RFC 1122)" },
@@ -147,7 +147,10 @@ export function classifyIPv6(parts: readonly number[]): IpVerdict {
     // Teredo: server IPv4 in bits 32-63, client IPv4 (bit-inverted) in bits 96-127.
     const server = viaEmbedded(address, embedded(parts, 2), "Teredo address (server)");
     if (!server.public) return server;
-    const client = embedded(parts.map((p) => p ^ 0xffff), 6);
+    const client = embedded(
+      parts.map((p) => p ^ 0xffff),
+      6,
+    );
     return viaEmbedded(address, client, "Teredo address (client)");
   }
   for (const c of V6) {

@@ -34,15 +34,57 @@ export const MAX_CONNECTION_STRING_LENGTH = 4096;
 
 /** Every keyword libpq (PostgreSQL 18) accepts in a URI query. */
 export const LIBPQ_KEYWORDS: ReadonlySet<string> = new Set([
-  "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth", "channel_binding",
-  "connect_timeout", "client_encoding", "options", "application_name", "fallback_application_name",
-  "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-  "replication", "sslmode", "sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslpassword",
-  "sslcertmode", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "sslkeylogfile", "requirepeer",
-  "ssl_min_protocol_version", "ssl_max_protocol_version", "min_protocol_version", "max_protocol_version",
-  "gssencmode", "krbsrvname", "gsslib", "gssdelegation", "service", "servicefile", "target_session_attrs",
-  "load_balance_hosts", "scram_client_key", "scram_server_key", "oauth_issuer", "oauth_client_id",
-  "oauth_client_secret", "oauth_scope",
+  "host",
+  "hostaddr",
+  "port",
+  "dbname",
+  "user",
+  "password",
+  "passfile",
+  "require_auth",
+  "channel_binding",
+  "connect_timeout",
+  "client_encoding",
+  "options",
+  "application_name",
+  "fallback_application_name",
+  "keepalives",
+  "keepalives_idle",
+  "keepalives_interval",
+  "keepalives_count",
+  "tcp_user_timeout",
+  "replication",
+  "sslmode",
+  "sslnegotiation",
+  "sslcompression",
+  "sslcert",
+  "sslkey",
+  "sslpassword",
+  "sslcertmode",
+  "sslrootcert",
+  "sslcrl",
+  "sslcrldir",
+  "sslsni",
+  "sslkeylogfile",
+  "requirepeer",
+  "ssl_min_protocol_version",
+  "ssl_max_protocol_version",
+  "min_protocol_version",
+  "max_protocol_version",
+  "gssencmode",
+  "krbsrvname",
+  "gsslib",
+  "gssdelegation",
+  "service",
+  "servicefile",
+  "target_session_attrs",
+  "load_balance_hosts",
+  "scram_client_key",
+  "scram_server_key",
+  "oauth_issuer",
+  "oauth_client_id",
+  "oauth_client_secret",
+  "oauth_scope",
 ]);
 
 /** Keywords folded into ParsedConnection's own fields rather than `params`. */
@@ -219,7 +261,10 @@ export function pairHosts(uri: LibpqUri): HostSpec[] {
   if (ports.length > 1 && ports.length !== n) fail("the numbers of ports and hosts differ", "invalid_port");
   const out: HostSpec[] = [];
   for (let i = 0; i < n; i++) {
-    const spec: HostSpec = { host: hosts[i] ?? "", port: parsePort(ports.length === 0 ? "" : ports.length === 1 ? (ports[0] as string) : (ports[i] as string)) };
+    const spec: HostSpec = {
+      host: hosts[i] ?? "",
+      port: parsePort(ports.length === 0 ? "" : ports.length === 1 ? (ports[0] as string) : (ports[i] as string)),
+    };
     const a = addrs[i];
     if (a !== undefined && a !== "") spec.hostaddr = a;
     out.push(spec);

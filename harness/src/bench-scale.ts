@@ -143,9 +143,11 @@ async function directCalls(api: AbloLocal, key: string, n: number): Promise<Scal
   // The engine's default parallelism would send them concurrently too; 16 is our agent's socket cap.
   const pool = async <T>(items: T[], f: (x: T) => Promise<unknown>) => {
     const queue = [...items];
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      for (let x = queue.shift(); x !== undefined; x = queue.shift()) await f(x);
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let x = queue.shift(); x !== undefined; x = queue.shift()) await f(x);
+      }),
+    );
   };
   const time = async (f: () => Promise<unknown>) => {
     const t = performance.now();
@@ -154,7 +156,9 @@ async function directCalls(api: AbloLocal, key: string, n: number): Promise<Scal
   };
   const ids: string[] = [];
   const idx = Array.from({ length: n }, (_, i) => i);
-  const create = await time(() => pool(idx, async (i) => ids.push((await client.datasources.create({ connectionString: cs, metadata: { index: String(i) } })).id)));
+  const create = await time(() =>
+    pool(idx, async (i) => ids.push((await client.datasources.create({ connectionString: cs, metadata: { index: String(i) } })).id)),
+  );
   const retrieve = await time(() => pool(ids, (id) => client.datasources.retrieve(id)));
   const update = await time(() => pool(ids, (id) => client.datasources.update(id, { metadata: { tag: "b" } })));
   const del = await time(() => pool(ids, (id) => client.datasources.del(id)));
@@ -235,20 +239,31 @@ async function setUp(cwd: string, n: number, configure: (ws: PulumiWorkspace, cw
 }
 
 export function scaleTable(rows: ScaleRow[]): string {
-  const lines = [
-    "| N | op | ours s | floor s | ours/floor | direct client s |",
-    "|---|---|---|---|---|---|",
-  ];
-  const directFor: Record<Op, keyof ScaleRow["direct"] | undefined> = { up: "create", preview: undefined, update: "update", refresh: "retrieve", destroy: "delete" };
+  const lines = ["| N | op | ours s | floor s | ours/floor | direct client s |", "|---|---|---|---|---|---|"];
+  const directFor: Record<Op, keyof ScaleRow["direct"] | undefined> = {
+    up: "create",
+    preview: undefined,
+    update: "update",
+    refresh: "retrieve",
+    destroy: "delete",
+  };
   for (const r of rows) {
     for (const op of OPS) {
       const d = directFor[op];
-      lines.push(`| ${r.n} | ${op} | ${r.ours[op].toFixed(2)} | ${r.floor[op].toFixed(2)} | ${(r.ours[op] / r.floor[op]).toFixed(2)} | ${d ? r.direct[d].toFixed(2) : "—"} |`);
+      lines.push(
+        `| ${r.n} | ${op} | ${r.ours[op].toFixed(2)} | ${r.floor[op].toFixed(2)} | ${(r.ours[op] / r.floor[op]).toFixed(2)} | ${d ? r.direct[d].toFixed(2) : "—"} |`,
+      );
     }
   }
-  lines.push("", "| N | runs | provider peak MiB (ours / floor) | TCP connections opened (up / preview) | state bytes per resource (ours / floor) |", "|---|---|---|---|---|");
+  lines.push(
+    "",
+    "| N | runs | provider peak MiB (ours / floor) | TCP connections opened (up / preview) | state bytes per resource (ours / floor) |",
+    "|---|---|---|---|---|",
+  );
   for (const r of rows) {
-    lines.push(`| ${r.n} | ${r.runs} | ${r.providerPeakMiB} / ${r.floorProviderPeakMiB} | ${r.connectionsUp} / ${r.connectionsPreview} | ${r.stateBytesPerResource} / ${r.floorStateBytesPerResource} |`);
+    lines.push(
+      `| ${r.n} | ${r.runs} | ${r.providerPeakMiB} / ${r.floorProviderPeakMiB} | ${r.connectionsUp} / ${r.connectionsPreview} | ${r.stateBytesPerResource} / ${r.floorStateBytesPerResource} |`,
+    );
   }
   return lines.join("\n");
 }

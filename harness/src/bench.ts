@@ -36,7 +36,11 @@ async function main() {
   if (only === undefined || only === "scale") {
     const sizes = opts.sizes.split(",").map(Number);
     // Fewer runs of the largest stacks: a run of 500 takes minutes per program.
-    const rows = await benchScale(sizes, (n) => (n >= 500 ? Math.min(2, Number(opts.runs)) : Number(opts.runs)), (l) => console.error(`[bench] ${l}`));
+    const rows = await benchScale(
+      sizes,
+      (n) => (n >= 500 ? Math.min(2, Number(opts.runs)) : Number(opts.runs)),
+      (l) => console.error(`[bench] ${l}`),
+    );
     const table = scaleTable(rows);
     console.log(table);
     writeScale(rows, table);

@@ -47,13 +47,17 @@ async function main(): Promise<void> {
 
     const dataDir = await mkdtemp(join(tmpdir(), "ablo-local-demo-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const { api, apiKey } = await step("Starting the local Ablo API server (ablo-local)", async () => {
-      // Loopback is private: admitted here for the local demo only, never by default.
-      const api: AbloLocal = await startAbloLocal({ dataDir, allowPrivateHosts: true, verification: true });
-      cleanups.push(() => api.stop());
-      const apiKey = await api.createKey("demo-org", "test");
-      return { api, apiKey };
-    }, (r) => r.api.baseUrl);
+    const { api, apiKey } = await step(
+      "Starting the local Ablo API server (ablo-local)",
+      async () => {
+        // Loopback is private: admitted here for the local demo only, never by default.
+        const api: AbloLocal = await startAbloLocal({ dataDir, allowPrivateHosts: true, verification: true });
+        cleanups.push(() => api.stop());
+        const apiKey = await api.createKey("demo-org", "test");
+        return { api, apiKey };
+      },
+      (r) => r.api.baseUrl,
+    );
 
     const env = { ABLO_STACK: STACK, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ablo-local-only" };
     const pulumi = async (args: string[], stdin?: string): Promise<PulumiResult> => {
@@ -102,12 +106,19 @@ async function main(): Promise<void> {
     Try          curl -s -H "Authorization: Bearer $(./scripts/pulumi config get ablo:apiKey --stack ${STACK})" ${api.baseUrl}/v1/datasources
 `);
       cleanups.length = 0; // Ctrl-C: destroy and remove the stack first, then stop the servers
-      cleanups.push(() => pg.stop(), () => api.stop(), removeStack, () => pulumi(["destroy", "--yes", "--skip-preview"]));
+      cleanups.push(
+        () => pg.stop(),
+        () => api.stop(),
+        removeStack,
+        () => pulumi(["destroy", "--yes", "--skip-preview"]),
+      );
       await new Promise(() => undefined);
     }
 
     await step("pulumi destroy: removing the Datasource", () => pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"]));
-    const left = await fetch(`${api.baseUrl}/v1/datasources`, { headers: { authorization: `Bearer ${apiKey}` } }).then((r) => r.json() as Promise<{ data: unknown[] }>);
+    const left = await fetch(`${api.baseUrl}/v1/datasources`, { headers: { authorization: `Bearer ${apiKey}` } }).then(
+      (r) => r.json() as Promise<{ data: unknown[] }>,
+    );
     console.log(`  Destroyed: the API now lists ${left.data.length} datasources. Stopping PostgreSQL and ablo-local.`);
   } finally {
     await cleanup();

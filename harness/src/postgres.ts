@@ -49,7 +49,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   await writeFile(pwfile, adminPassword, { mode: 0o600 });
   if ("uid" in ids) await chown(pwfile, ids.uid!, ids.gid!);
   try {
-    await run(join(bin, "initdb"), ["-D", dataDir, "-U", ADMIN_USER, `--pwfile=${pwfile}`, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"], ids, log);
+    await run(
+      join(bin, "initdb"),
+      ["-D", dataDir, "-U", ADMIN_USER, `--pwfile=${pwfile}`, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"],
+      ids,
+      log,
+    );
     await rm(pwfile);
     const proc = spawn(
       join(bin, "postgres"),

@@ -60,7 +60,9 @@ export interface PulumiWorkspace {
 export async function pulumiWorkspace(extraEnv: Record<string, string> = {}): Promise<PulumiWorkspace> {
   const dir = await mkdtemp(join(tmpdir(), "ablo-pulumi-"));
   // A stack name of its own: Pulumi writes Pulumi.<stack>.yaml beside the program, which is shared.
-  const stack = `t${basename(dir).replace(/[^a-zA-Z0-9]/g, "").toLowerCase()}`;
+  const stack = `t${basename(dir)
+    .replace(/[^a-zA-Z0-9]/g, "")
+    .toLowerCase()}`;
   const programs = new Set<string>();
   const env = {
     ABLO_STACK: stack,

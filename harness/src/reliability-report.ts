@@ -37,7 +37,10 @@ if (command === "clean") {
   }
   const table = figuresMarkdown(sections);
   console.log(table);
-  writeFileSync(README, `${HEADER}\n_${new Date().toISOString().slice(0, 10)}, ${process.env.ABLO_RELIABILITY_FULL === "1" ? "full size" : "CI size"}._\n\n${table}`);
+  writeFileSync(
+    README,
+    `${HEADER}\n_${new Date().toISOString().slice(0, 10)}, ${process.env.ABLO_RELIABILITY_FULL === "1" ? "full size" : "CI size"}._\n\n${table}`,
+  );
   console.log(`written to ${README}`);
 } else {
   console.error("usage: reliability-report clean|write");

@@ -12,7 +12,9 @@ export function steps(total: number) {
     const start = Date.now();
     const frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
     let i = 0;
-    const timer = tty ? setInterval(() => process.stdout.write(`\r${frames[i++ % frames.length]} ${label} ${((Date.now() - start) / 1000).toFixed(0)}s`), 100) : undefined;
+    const timer = tty
+      ? setInterval(() => process.stdout.write(`\r${frames[i++ % frames.length]} ${label} ${((Date.now() - start) / 1000).toFixed(0)}s`), 100)
+      : undefined;
     if (!tty) console.log(`${label}…`);
     try {
       const result = await fn();

@@ -131,12 +131,7 @@ async function takeLeftover(conn: Connection, inputs: DatasourceInputs): Promise
 const takenOver = new Set<string>();
 
 /** Raises the typed error for a datasource that failed verification, after cleaning up if asked. */
-async function settle(
-  client: AbloClient,
-  ds: DatasourceResponse,
-  inputs: DatasourceInputs,
-  cleanupOnFailure: boolean,
-): Promise<DatasourceResponse> {
+async function settle(client: AbloClient, ds: DatasourceResponse, inputs: DatasourceInputs, cleanupOnFailure: boolean): Promise<DatasourceResponse> {
   if (!inputs.waitForVerification) return ds;
   let result: DatasourceResponse;
   try {

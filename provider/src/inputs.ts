@@ -17,7 +17,12 @@ export const DatasourceInputsSchema = z.object({
   }).default({}),
   waitForVerification: z.boolean({ error: "waitForVerification must be a boolean" }).default(true),
   /** How long create/update wait for verification (from customTimeouts, default 5 minutes). */
-  verificationTimeoutSeconds: z.number().int().positive().max(24 * 3600).default(300),
+  verificationTimeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600)
+    .default(300),
   /** Brings an existing datasource under management instead of registering a new one. */
   adoptId: z
     .string()
@@ -71,7 +76,10 @@ function targetOf(parsed: ParsedConnection): ConnectionTarget {
 function unreadableHost(parsed: ParsedConnection): string | undefined {
   const n = parsed.hosts.length;
   for (const [i, spec] of parsed.hosts.entries()) {
-    for (const [what, value] of [["", spec.host], ["hostaddr of ", spec.hostaddr]] as const) {
+    for (const [what, value] of [
+      ["", spec.host],
+      ["hostaddr of ", spec.hostaddr],
+    ] as const) {
       if (value === undefined || value === "") continue;
       const c = classifyHost(value);
       if (c.kind === "private" && c.hostClass === "invalid-host") {

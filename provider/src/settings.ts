@@ -37,10 +37,7 @@ export function configureFromStack(config: ConfigSource): void {
 export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const apiKey = fromStack.apiKey ?? env.ABLO_API_KEY;
   if (!apiKey) {
-    throw new ProviderConfigError(
-      "ablo:apiKey",
-      "No Ablo API key: run `pulumi config set --secret ablo:apiKey sk_test_…` (or set ABLO_API_KEY)",
-    );
+    throw new ProviderConfigError("ablo:apiKey", "No Ablo API key: run `pulumi config set --secret ablo:apiKey sk_test_…` (or set ABLO_API_KEY)");
   }
   if (!/^[\x21-\x7e]+$/.test(apiKey)) {
     throw new ProviderConfigError("ablo:apiKey", "ablo:apiKey must be a single token of printable characters (sk_live_…, sk_test_…)");

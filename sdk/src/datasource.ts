@@ -44,10 +44,20 @@ export interface DatasourceArgs {
  * the API schema). Each declared output costs the program a few promises per resource.
  */
 export const OUTPUTS = [
-  "status", "livemode", "metadata", "created", "host", "database", "schema", "displayName", "lastError", "port", "fingerprint",
+  "status",
+  "livemode",
+  "metadata",
+  "created",
+  "host",
+  "database",
+  "schema",
+  "displayName",
+  "lastError",
+  "port",
+  "fingerprint",
 ] as const satisfies ReadonlyArray<keyof DatasourceOutputs>;
 
-const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9 };
+const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
 
 /** A Go duration as customTimeouts takes it (`5m`, `1.5h`, `90m30s`) → whole seconds. */
 function timeoutSeconds(s: string | undefined): number | undefined {

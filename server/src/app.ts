@@ -172,14 +172,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
       // Fastify's messages can quote headers: a fixed sentence per status instead.
-      return new InvalidRequestError(fe.code === "FST_ERR_BAD_URL" ? "invalid_url" : "invalid_request", "The request could not be read (malformed URL, headers or body).", undefined, fe.statusCode);
+      return new InvalidRequestError(
+        fe.code === "FST_ERR_BAD_URL" ? "invalid_url" : "invalid_request",
+        "The request could not be read (malformed URL, headers or body).",
+        undefined,
+        fe.statusCode,
+      );
     }
     logger.error({ err: { name: (err as Error)?.name, code: fe.code } }, "unhandled error");
     return new ServerError();
   }
 
   function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
-    return reply.code(err.status).headers(err.headers).type(JSON_TYPE).send(JSON.stringify(err.toBody(req.id)));
+    return reply
+      .code(err.status)
+      .headers(err.headers)
+      .type(JSON_TYPE)
+      .send(JSON.stringify(err.toBody(req.id)));
   }
 
   /** Sends a Reply, or drops it after the commit when a fault says so. */
@@ -194,7 +203,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       req.raw.socket.destroy();
       return undefined;
     }
-    return reply.code(r.status).headers(r.headers ?? {}).type(JSON_TYPE).send(r.body);
+    return reply
+      .code(r.status)
+      .headers(r.headers ?? {})
+      .type(JSON_TYPE)
+      .send(r.body);
   }
 
   /**
@@ -253,11 +266,32 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const idOf = (req: FastifyRequest): string => (noQuery(req), (req as WithId).params.id);
   const ds = deps.datasources;
   app.get("/v1/openapi.json", async (_req, reply) => reply.type(JSON_TYPE).send(deps.openapi));
-  app.post("/v1/datasources", endpoint("datasources:write", idempotent((p, req, body, ticket) => (noQuery(req), ds.create(p, body, ticket)))));
-  app.get("/v1/datasources", endpoint("datasources:read", (p, req) => ds.list(p, req.query)));
-  app.get("/v1/datasources/:id", endpoint("datasources:read", (p, req) => ds.retrieve(p, idOf(req))));
-  app.post("/v1/datasources/:id", endpoint("datasources:write", idempotent((p, req, body, ticket) => ds.update(p, idOf(req), body, ticket))));
-  app.delete("/v1/datasources/:id", endpoint("datasources:write", (p, req) => ds.delete(p, idOf(req))));
+  app.post(
+    "/v1/datasources",
+    endpoint(
+      "datasources:write",
+      idempotent((p, req, body, ticket) => (noQuery(req), ds.create(p, body, ticket))),
+    ),
+  );
+  app.get(
+    "/v1/datasources",
+    endpoint("datasources:read", (p, req) => ds.list(p, req.query)),
+  );
+  app.get(
+    "/v1/datasources/:id",
+    endpoint("datasources:read", (p, req) => ds.retrieve(p, idOf(req))),
+  );
+  app.post(
+    "/v1/datasources/:id",
+    endpoint(
+      "datasources:write",
+      idempotent((p, req, body, ticket) => ds.update(p, idOf(req), body, ticket)),
+    ),
+  );
+  app.delete(
+    "/v1/datasources/:id",
+    endpoint("datasources:write", (p, req) => ds.delete(p, idOf(req))),
+  );
 
   if (deps.admin) {
     const faultsReply = (reply: FastifyReply) => reply.type(JSON_TYPE).send(JSON.stringify({ object: "faults", rules: deps.faults.list() }));
@@ -267,7 +301,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       try {
         deps.faults.replace(body);
       } catch (e) {
-        if (e instanceof z.ZodError) throw new InvalidRequestError("parameter_invalid", `Invalid fault rules: ${e.issues[0]?.message ?? "unreadable"} at ${e.issues[0]?.path.join(".") ?? ""}.`, "rules");
+        if (e instanceof z.ZodError)
+          throw new InvalidRequestError(
+            "parameter_invalid",
+            `Invalid fault rules: ${e.issues[0]?.message ?? "unreadable"} at ${e.issues[0]?.path.join(".") ?? ""}.`,
+            "rules",
+          );
         throw e;
       }
       logger.warn({ rules: deps.faults.list().length }, "fault rules replaced");

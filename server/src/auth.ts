@@ -77,7 +77,13 @@ export function createKey(store: Store, orgName: string, mode: Mode, scopes?: re
     kind = "capability";
   }
   const prefix =
-    kind === "secret" ? (mode === "live" ? TOKEN_PREFIX.liveSecret : TOKEN_PREFIX.testSecret) : mode === "live" ? TOKEN_PREFIX.liveCapability : TOKEN_PREFIX.testCapability;
+    kind === "secret"
+      ? mode === "live"
+        ? TOKEN_PREFIX.liveSecret
+        : TOKEN_PREFIX.testSecret
+      : mode === "live"
+        ? TOKEN_PREFIX.liveCapability
+        : TOKEN_PREFIX.testCapability;
   const token = `${prefix}${randomBase62(40)}`;
   const now = Math.floor(Date.now() / 1000);
   const record = store.tx(() => {

@@ -54,13 +54,15 @@ function program(): Command {
     .option("--tls", "serve HTTPS with a certificate from a local CA kept in <data>/tls/ (trust <data>/tls/ca.pem)", false)
     .option("--allow-private-hosts", "admit loopback database hosts (local demos only)", false)
     .addOption(new Option("--verification <mode>", "verify datasources against their database").choices(["on", "off"]).default("on"))
-    .option("--dns <source>", "`system`, or a JSON file {\"name\": [\"1.2.3.4\"]} used instead of DNS", "system")
+    .option("--dns <source>", '`system`, or a JSON file {"name": ["1.2.3.4"]} used instead of DNS', "system")
     .option("--faults <file>", "fault-injection rules (JSON) active from the start")
     .option("--admin", "enable /_admin/faults to change fault rules at run time", false)
     .option("--rate-limit <n>", "requests per second per key (0: off)", int("--rate-limit", 0, 1_000_000), DEFAULT_RATE_LIMIT)
     .option("--body-limit <bytes>", "largest request body", int("--body-limit", 1024, 16 * 1024 * 1024), DEFAULT_BODY_LIMIT)
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
-    .addOption(new Option("--synchronous <mode>", "SQLite synchronous: normal survives kill -9, full also power loss").choices(["normal", "full"]).default("normal"))
+    .addOption(
+      new Option("--synchronous <mode>", "SQLite synchronous: normal survives kill -9, full also power loss").choices(["normal", "full"]).default("normal"),
+    )
     .addOption(new Option("--bench-routes", "enable GET /_bench/empty").default(false).hideHelp())
     .action(async (o: ServeOptions) => {
       const logger = createLogger(o.logLevel);
@@ -92,7 +94,17 @@ function program(): Command {
       };
       process.on("SIGINT", () => stop("SIGINT"));
       process.on("SIGTERM", () => stop("SIGTERM"));
-      logger.info({ url: server.url, verification: o.verification, allowPrivateHosts: o.allowPrivateHosts, dns: o.dns === "system" ? "system" : "file", admin: o.admin, rateLimit: o.rateLimit }, "ready");
+      logger.info(
+        {
+          url: server.url,
+          verification: o.verification,
+          allowPrivateHosts: o.allowPrivateHosts,
+          dns: o.dns === "system" ? "system" : "file",
+          admin: o.admin,
+          rateLimit: o.rateLimit,
+        },
+        "ready",
+      );
       process.stdout.write(`ablo-local listening on ${server.url}\n`);
       if (server.caPath) process.stdout.write(`clients must trust the CA ${server.caPath} (for Node: NODE_EXTRA_CA_CERTS=${server.caPath})\n`);
     });
@@ -108,10 +120,18 @@ function program(): Command {
     .action((o: KeysOptions) => {
       const { store } = openStore(o.data);
       try {
-        const scopes = o.scopes === undefined ? undefined : String(o.scopes).split(",").map((s) => s.trim()).filter(Boolean);
+        const scopes =
+          o.scopes === undefined
+            ? undefined
+            : String(o.scopes)
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean);
         const { token, record } = createKey(store, o.org, o.mode, scopes);
         process.stdout.write(`${token}\n`);
-        process.stderr.write(`created ${record.kind} key ${record.id} (${record.mode}, scopes ${record.scopes.join(",")}) for organization ${JSON.stringify(o.org)}: it is shown only this once\n`);
+        process.stderr.write(
+          `created ${record.kind} key ${record.id} (${record.mode}, scopes ${record.scopes.join(",")}) for organization ${JSON.stringify(o.org)}: it is shown only this once\n`,
+        );
       } finally {
         store.close();
       }

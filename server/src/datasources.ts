@@ -60,7 +60,8 @@ export function toResource(row: DatasourceRow, validate = true): DirectDatasourc
   // What we emit must satisfy the shared schema; a mismatch is our bug, never the caller's.
   // (Callers that built the row from values they have just validated themselves skip this; the
   // tests run those responses through the schema: test/server/journal.test.ts, contract.test.ts.)
-  if (validate && !DatasourceSchema.safeParse(resource).success) throw new ServerError("response_invalid", "The server built a response that violates its own schema.");
+  if (validate && !DatasourceSchema.safeParse(resource).success)
+    throw new ServerError("response_invalid", "The server built a response that violates its own schema.");
   return resource;
 }
 
@@ -85,7 +86,12 @@ export class Datasources {
     return checked instanceof Promise ? checked.then((c) => this.register(p, params, c, ticket)) : this.register(p, params, checked, ticket);
   }
 
-  private register(p: Principal, params: z.output<typeof CreateDatasourceParamsSchema>, checked: CheckedConnection, ticket: IdempotencyTicket | undefined): Reply | Promise<Reply> {
+  private register(
+    p: Principal,
+    params: z.output<typeof CreateDatasourceParamsSchema>,
+    checked: CheckedConnection,
+    ticket: IdempotencyTicket | undefined,
+  ): Reply | Promise<Reply> {
     const id = `${p.mode === "test" ? ID_PREFIX.directTest : ID_PREFIX.directLive}${timeOrderedBase62(ID_RANDOM_CHARS)}`;
     const row: Omit<DatasourceRow, "seq"> = {
       id,

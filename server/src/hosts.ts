@@ -1,4 +1,12 @@
-import { CONNECTION_STRING_PARAM, displayName, resolvingChecker, type CheckFailure, type ParsedConnection, type ResolvedHost, type ResolveSuccess } from "@ablo/connection";
+import {
+  CONNECTION_STRING_PARAM,
+  displayName,
+  resolvingChecker,
+  type CheckFailure,
+  type ParsedConnection,
+  type ResolvedHost,
+  type ResolveSuccess,
+} from "@ablo/connection";
 import type { Resolve } from "./dns";
 import { InvalidRequestError } from "./errors";
 

@@ -15,7 +15,17 @@ export function createLogger(level = "info", destination?: DestinationStream): L
       level,
       base: { service: "ablo-local" },
       redact: {
-        paths: ["req.headers.authorization", "headers.authorization", "authorization", "body", "req.body", "connectionString", "*.connectionString", "password", "token"],
+        paths: [
+          "req.headers.authorization",
+          "headers.authorization",
+          "authorization",
+          "body",
+          "req.body",
+          "connectionString",
+          "*.connectionString",
+          "password",
+          "token",
+        ],
         censor: "[redacted]",
       },
     },

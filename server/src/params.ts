@@ -29,7 +29,11 @@ export function unknownParameter(path: ReadonlyArray<PropertyKey>, name: string)
   if (SHOWABLE_NAME.test(name) && param !== undefined && param.endsWith(name)) {
     return new InvalidRequestError("parameter_unknown", `Received unknown parameter: ${param}.`, param);
   }
-  return new InvalidRequestError("parameter_unknown", "Received an unknown parameter (its name is not shown: only names of letters and underscores are).", paramName(path));
+  return new InvalidRequestError(
+    "parameter_unknown",
+    "Received an unknown parameter (its name is not shown: only names of letters and underscores are).",
+    paramName(path),
+  );
 }
 
 /**
@@ -83,7 +87,8 @@ export function parseJsonBody(contentType: string | undefined, raw: Buffer | und
 
 /** How deep a request body may nest (the API's deepest parameter is metadata[key], at 2). */
 export const MAX_JSON_DEPTH = 64;
-export const tooDeep = (): InvalidRequestError => new InvalidRequestError("json_too_deep", `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+export const tooDeep = (): InvalidRequestError =>
+  new InvalidRequestError("json_too_deep", `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
 
 /**
  * Refuses a body nested deeper than MAX_JSON_DEPTH (before anything recursive walks it: a deep

@@ -49,7 +49,12 @@ export const DEFAULT_RATE_LIMIT = 100;
 const KEY_CHECK = "master_key_check";
 
 /** Opens the store with the master key, refusing a key that does not match the data directory. */
-export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, synchronous?: "NORMAL" | "FULL", journal = false): { store: Store; sealer: Sealer } {
+export function openStore(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  synchronous?: "NORMAL" | "FULL",
+  journal = false,
+): { store: Store; sealer: Sealer } {
   // Only the serving process journals creates (and replays the journal): `keys create` never does.
   const store = new Store(dataDir, { ...(synchronous ? { synchronous } : {}), journal });
   try {

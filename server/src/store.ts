@@ -100,11 +100,39 @@ function fromJournalLine(v: unknown): JournaledCreate {
     return { row: { ...o, sealed: Buffer.from(o.sealed, "base64") }, idem: undefined };
   }
   const [id, orgId, mode, host, targets, database, schema, displayName, sealed, metadata, status, lastError, version, created, idem] = v as [
-    string, string, Mode, string, string, string, string, string, string, Metadata, DatasourceStatus, string | null, number, number,
+    string,
+    string,
+    Mode,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    Metadata,
+    DatasourceStatus,
+    string | null,
+    number,
+    number,
     [string, string, number, string, number] | undefined,
   ];
   return {
-    row: { id, orgId, mode, host, targets, database, schema, displayName, sealed: Buffer.from(sealed, "base64"), metadata, status, lastError, version, created },
+    row: {
+      id,
+      orgId,
+      mode,
+      host,
+      targets,
+      database,
+      schema,
+      displayName,
+      sealed: Buffer.from(sealed, "base64"),
+      metadata,
+      status,
+      lastError,
+      version,
+      created,
+    },
     idem: idem && { key: idem[0], fingerprint: Buffer.from(idem[1], "base64"), status: idem[2], body: idem[3], created: idem[4] },
   };
 }
@@ -425,7 +453,13 @@ export class Store {
   keyByHash(tokenHash: Uint8Array): KeyRecord | undefined {
     const row = this.stmt("SELECT id, org_id, mode, kind, scopes FROM api_keys WHERE token_hash = ?").get(tokenHash) as Row | undefined;
     if (!row) return undefined;
-    return { id: String(row.id), orgId: String(row.org_id), mode: row.mode as Mode, kind: row.kind as KeyRecord["kind"], scopes: JSON.parse(String(row.scopes)) as Scope[] };
+    return {
+      id: String(row.id),
+      orgId: String(row.org_id),
+      mode: row.mode as Mode,
+      kind: row.kind as KeyRecord["kind"],
+      scopes: JSON.parse(String(row.scopes)) as Scope[],
+    };
   }
 
   // ---- datasources --------------------------------------------------------------------------
@@ -465,7 +499,22 @@ export class Store {
     const res = this.stmt(
       `INSERT${ifAbsent ? " OR IGNORE" : ""} INTO datasources (id, org_id, mode, host, targets, database, schema, display_name, sealed, metadata, status, last_error, version, created)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(d.id, d.orgId, d.mode, d.host, d.targets, d.database, d.schema, d.displayName, d.sealed, JSON.stringify(d.metadata), d.status, d.lastError, d.version, d.created);
+    ).run(
+      d.id,
+      d.orgId,
+      d.mode,
+      d.host,
+      d.targets,
+      d.database,
+      d.schema,
+      d.displayName,
+      d.sealed,
+      JSON.stringify(d.metadata),
+      d.status,
+      d.lastError,
+      d.version,
+      d.created,
+    );
     return Number(res.lastInsertRowid);
   }
 
@@ -509,13 +558,21 @@ export class Store {
   /** Records a verification result unless the record was rotated or deleted meanwhile. */
   setVerification(id: string, version: number, status: DatasourceStatus, lastError: string | null): boolean {
     this.sync();
-    const res = this.stmt("UPDATE datasources SET status = ?, last_error = ? WHERE id = ? AND version = ? AND status = 'unverified'").run(status, lastError, id, version);
+    const res = this.stmt("UPDATE datasources SET status = ?, last_error = ? WHERE id = ? AND version = ? AND status = 'unverified'").run(
+      status,
+      lastError,
+      id,
+      version,
+    );
     return Number(res.changes) > 0;
   }
 
   unverified(): Array<{ id: string; version: number }> {
     this.sync();
-    return (this.stmt("SELECT id, version FROM datasources WHERE status = 'unverified' ORDER BY seq").all() as Row[]).map((r) => ({ id: String(r.id), version: Number(r.version) }));
+    return (this.stmt("SELECT id, version FROM datasources WHERE status = 'unverified' ORDER BY seq").all() as Row[]).map((r) => ({
+      id: String(r.id),
+      version: Number(r.version),
+    }));
   }
 
   // ---- idempotency --------------------------------------------------------------------------
@@ -524,9 +581,12 @@ export class Store {
     // Journaled records are newer than any in SQLite: look there first, without draining.
     const journaled = this.unflushedKeys.get(idemSlot(orgId, mode, key));
     if (journaled) return journaled.created >= notBefore ? journaled : undefined;
-    const r = this.stmt("SELECT fingerprint, status, body, created FROM idempotency WHERE org_id = ? AND mode = ? AND key = ? AND created >= ?").get(orgId, mode, key, notBefore) as
-      | Row
-      | undefined;
+    const r = this.stmt("SELECT fingerprint, status, body, created FROM idempotency WHERE org_id = ? AND mode = ? AND key = ? AND created >= ?").get(
+      orgId,
+      mode,
+      key,
+      notBefore,
+    ) as Row | undefined;
     return r ? { fingerprint: r.fingerprint as Uint8Array, status: Number(r.status), body: String(r.body), created: Number(r.created) } : undefined;
   }
 

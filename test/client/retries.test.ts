@@ -71,7 +71,9 @@ describe("5xx", () => {
 
 describe("no retry", () => {
   it.each([400, 401, 403, 404, 409])("on %i", async (status) => {
-    const type = { 400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "invalid_request_error", 409: "idempotency_error" }[status];
+    const type = { 400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "invalid_request_error", 409: "idempotency_error" }[
+      status
+    ];
     server.handler = (_req, res) => apiError(res, status, { type, message: "no" });
     await rejectionOf(() => clientFor(server, { maxRetries: 3 }).datasources.create({ connectionString: CONN }));
     expect(server.requests).toHaveLength(1);

@@ -24,9 +24,17 @@ test.each([
 
 test("a wrong name and dates out of range are tls_untrusted too, each saying why", () => {
   const name = tlsErrorFromThrown(coded("ERR_TLS_CERT_ALTNAME_INVALID"), where, "https://api.example.com/base");
-  expect(name).toMatchObject({ code: TLS_UNTRUSTED, message: expect.stringMatching(/^POST \/v1\/datasources: the TLS certificate of api\.example\.com:443 does not name api\.example\.com \(ERR_TLS_CERT_ALTNAME_INVALID\)/) });
+  expect(name).toMatchObject({
+    code: TLS_UNTRUSTED,
+    message: expect.stringMatching(
+      /^POST \/v1\/datasources: the TLS certificate of api\.example\.com:443 does not name api\.example\.com \(ERR_TLS_CERT_ALTNAME_INVALID\)/,
+    ),
+  });
   for (const code of ["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]) {
-    expect(tlsErrorFromThrown(coded(code), where, "https://[::1]:9000")).toMatchObject({ code: TLS_UNTRUSTED, message: expect.stringContaining(`certificate of [::1]:9000 is not valid at this time (${code})`) });
+    expect(tlsErrorFromThrown(coded(code), where, "https://[::1]:9000")).toMatchObject({
+      code: TLS_UNTRUSTED,
+      message: expect.stringContaining(`certificate of [::1]:9000 is not valid at this time (${code})`),
+    });
   }
 });
 

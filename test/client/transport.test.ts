@@ -1,12 +1,5 @@
 import * as http from "node:http";
-import {
-  AbloClient,
-  AbloConfigurationError,
-  AbloInsecureTransportError,
-  AbloModeMismatchError,
-  AbloNotFoundError,
-  isLoopbackHost,
-} from "@ablo/client";
+import { AbloClient, AbloConfigurationError, AbloInsecureTransportError, AbloModeMismatchError, AbloNotFoundError, isLoopbackHost } from "@ablo/client";
 import { clientFor, closeClients, CONN, LIVE_KEY, rejectionOf, TEST_KEY, thrownBy } from "./helpers/client";
 import { directDs, json, TestServer } from "./helpers/server";
 
@@ -73,10 +66,30 @@ describe("insecure transport", () => {
 
   it("classifies loopback hosts as WHATWG URL spells them", () => {
     const host = (u: string) => new URL(u).hostname;
-    for (const u of ["http://127.0.0.1", "http://127.1.2.3", "http://0x7f.1", "http://2130706433", "http://[::1]", "http://[0:0:0:0:0:0:0:1]", "http://[::ffff:127.0.0.1]", "http://localhost", "http://LOCALHOST.", "http://localhost:8080"]) {
+    for (const u of [
+      "http://127.0.0.1",
+      "http://127.1.2.3",
+      "http://0x7f.1",
+      "http://2130706433",
+      "http://[::1]",
+      "http://[0:0:0:0:0:0:0:1]",
+      "http://[::ffff:127.0.0.1]",
+      "http://localhost",
+      "http://LOCALHOST.",
+      "http://localhost:8080",
+    ]) {
       expect([u, isLoopbackHost(host(u))]).toEqual([u, true]);
     }
-    for (const u of ["http://128.0.0.1", "http://10.0.0.1", "http://[::2]", "http://[::ffff:10.0.0.1]", "http://localhost.example.com", "http://127.0.0.1.nip.io", "http://api.example.com", "http://[fe80::1]"]) {
+    for (const u of [
+      "http://128.0.0.1",
+      "http://10.0.0.1",
+      "http://[::2]",
+      "http://[::ffff:10.0.0.1]",
+      "http://localhost.example.com",
+      "http://127.0.0.1.nip.io",
+      "http://api.example.com",
+      "http://[fe80::1]",
+    ]) {
       expect([u, isLoopbackHost(host(u))]).toEqual([u, false]);
     }
   });
@@ -141,7 +154,9 @@ describe("mode mismatch", () => {
 describe("logger", () => {
   it("logs method, path, status, request id and attempt; never headers or bodies", async () => {
     server.handler = (_req, res, n) =>
-      n === 1 ? json(res, 503, { error: { type: "api_error", message: "x" } }, { "Request-Id": "req_a" }) : json(res, 200, directDs(), { "Request-Id": "req_b" });
+      n === 1
+        ? json(res, 503, { error: { type: "api_error", message: "x" } }, { "Request-Id": "req_a" })
+        : json(res, 200, directDs(), { "Request-Id": "req_b" });
     const lines: Array<[string, Record<string, unknown>]> = [];
     const client = clientFor(server, { logger: { debug: (m, f) => lines.push([m, f]) } });
     await client.datasources.create({ connectionString: CONN, metadata: { note: "hello" } });

@@ -108,8 +108,14 @@ describe("resolveAndCheck (injected resolver, no DNS)", () => {
     const s = `postgres://u:${PW}@db.example.com/db`;
     await expect(resolveAndCheck(s, fakeResolver({}))).resolves.toMatchObject({ ok: false, code: "resolution_failed" });
     await expect(resolveAndCheck(s, fakeResolver({ "db.example.com": [] }))).resolves.toMatchObject({ ok: false, code: "resolution_failed" });
-    await expect(resolveAndCheck(s, fakeResolver({ "db.example.com": ["other.example.com"] }))).resolves.toMatchObject({ ok: false, code: "resolution_failed" });
-    await expect(resolveAndCheck(s, { resolve: () => new Promise(() => undefined), timeoutMs: 20 })).resolves.toMatchObject({ ok: false, code: "resolution_failed" });
+    await expect(resolveAndCheck(s, fakeResolver({ "db.example.com": ["other.example.com"] }))).resolves.toMatchObject({
+      ok: false,
+      code: "resolution_failed",
+    });
+    await expect(resolveAndCheck(s, { resolve: () => new Promise(() => undefined), timeoutMs: 20 })).resolves.toMatchObject({
+      ok: false,
+      code: "resolution_failed",
+    });
   });
 
   it("answers synchronously when the resolver does (a static map), failures included", async () => {
@@ -134,7 +140,10 @@ describe("resolveAndCheck (injected resolver, no DNS)", () => {
     const { resolve } = fakeResolver({ "db.internal": ["10.0.0.7"] });
     const s = `postgres://u:${PW}@db.internal/db`;
     await expect(resolveAndCheck(s, { resolve, allow: { hosts: ["db.internal"] } })).resolves.toMatchObject({ ok: false, hostClass: "private-use" });
-    await expect(resolveAndCheck(s, { resolve, allow: { hosts: ["db.internal"], cidrs: ["10.0.0.0/24"] } })).resolves.toMatchObject({ ok: true, hosts: [{ addresses: ["10.0.0.7"] }] });
+    await expect(resolveAndCheck(s, { resolve, allow: { hosts: ["db.internal"], cidrs: ["10.0.0.0/24"] } })).resolves.toMatchObject({
+      ok: true,
+      hosts: [{ addresses: ["10.0.0.7"] }],
+    });
   });
 
   it("returns the syntax failure without calling the resolver", async () => {

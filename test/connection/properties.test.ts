@@ -27,9 +27,7 @@ const isPrivateV4 = (n: number): boolean => PRIVATE_V4.some((b) => inBlock(n, b)
 const octets = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const dotted = (n: number): string => octets(n).join(".");
 
-const privateV4 = fc
-  .constantFrom(...PRIVATE_V4)
-  .chain(([base, len]) => fc.integer({ min: 0, max: 2 ** (32 - len) - 1 }).map((off) => base + off));
+const privateV4 = fc.constantFrom(...PRIVATE_V4).chain(([base, len]) => fc.integer({ min: 0, max: 2 ** (32 - len) - 1 }).map((off) => base + off));
 const publicV4 = fc.integer({ min: 0, max: 2 ** 32 - 1 }).filter((n) => !isPrivateV4(n));
 
 type Base = "dec" | "oct" | "hex";
@@ -92,9 +90,9 @@ const embedV4 = (n: number): fc.Arbitrary<string> => {
 };
 
 const PCT = (s: string): fc.Arbitrary<string> =>
-  fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((flags) =>
-    [...s].map((ch, i) => (flags[i] ? "%" + ch.charCodeAt(0).toString(16).padStart(2, "0") : ch)).join(""),
-  );
+  fc
+    .array(fc.boolean(), { minLength: s.length, maxLength: s.length })
+    .map((flags) => [...s].map((ch, i) => (flags[i] ? "%" + ch.charCodeAt(0).toString(16).padStart(2, "0") : ch)).join(""));
 const FULLWIDTH = (s: string): string =>
   [...s].map((ch) => (/[0-9a-zA-Z]/.test(ch) ? String.fromCharCode(ch.charCodeAt(0) + 0xfee0) : ch === "." ? "．" : ch)).join("");
 
@@ -106,12 +104,15 @@ const RUNS = { numRuns: 400 };
 describe("property: private addresses are refused in every spelling", () => {
   it("IPv4 inet_aton spellings (decimal, octal, hex, 1-4 parts, trailing dot)", () => {
     fc.assert(
-      fc.property(privateV4.chain((n) => spellV4(n).map((s) => [n, s] as const)), ([, s]) => {
-        expect(classifyHost(s).kind).toBe("private");
-        const r = checkConnectionString(uri(s));
-        expect(r.ok).toBe(false);
-        expect(JSON.stringify(r)).not.toContain(PW);
-      }),
+      fc.property(
+        privateV4.chain((n) => spellV4(n).map((s) => [n, s] as const)),
+        ([, s]) => {
+          expect(classifyHost(s).kind).toBe("private");
+          const r = checkConnectionString(uri(s));
+          expect(r.ok).toBe(false);
+          expect(JSON.stringify(r)).not.toContain(PW);
+        },
+      ),
       RUNS,
     );
   });
@@ -130,16 +131,22 @@ describe("property: private addresses are refused in every spelling", () => {
 
   it("IPv4 embedded in IPv6 (mapped, translated, NAT64, 6to4), bracketed", () => {
     fc.assert(
-      fc.property(privateV4.chain((n) => embedV4(n)), (s) => {
-        expect(classifyHost(s).kind).toBe("private");
-        expect(checkConnectionString(uri(`[${s}]`)).ok).toBe(false);
-      }),
+      fc.property(
+        privateV4.chain((n) => embedV4(n)),
+        (s) => {
+          expect(classifyHost(s).kind).toBe("private");
+          expect(checkConnectionString(uri(`[${s}]`)).ok).toBe(false);
+        },
+      ),
       RUNS,
     );
   });
 
   it("IPv6 outside 2000::/3, in every text form, with or without a zone id", () => {
-    const first = fc.oneof(fc.integer({ min: 0x4000, max: 0xffff }), fc.integer({ min: 1, max: 0x1fff }).filter((v) => v !== 0x64));
+    const first = fc.oneof(
+      fc.integer({ min: 0x4000, max: 0xffff }),
+      fc.integer({ min: 1, max: 0x1fff }).filter((v) => v !== 0x64),
+    );
     const groups = fc.tuple(first, fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 7, maxLength: 7 }));
     fc.assert(
       fc.property(
@@ -160,21 +167,27 @@ describe("property: private addresses are refused in every spelling", () => {
 describe("property: public addresses are accepted in every spelling", () => {
   it("IPv4 inet_aton spellings read as the same address", () => {
     fc.assert(
-      fc.property(publicV4.chain((n) => spellV4(n).map((s) => [n, s] as const)), ([n, s]) => {
-        const c = classifyHost(s);
-        expect(c).toMatchObject({ kind: "public", address: dotted(n) });
-        const r = checkConnectionString(uri(s));
-        expect(r).toMatchObject({ ok: true, hosts: [{ address: dotted(n) }] });
-      }),
+      fc.property(
+        publicV4.chain((n) => spellV4(n).map((s) => [n, s] as const)),
+        ([n, s]) => {
+          const c = classifyHost(s);
+          expect(c).toMatchObject({ kind: "public", address: dotted(n) });
+          const r = checkConnectionString(uri(s));
+          expect(r).toMatchObject({ ok: true, hosts: [{ address: dotted(n) }] });
+        },
+      ),
       RUNS,
     );
   });
 
   it("public IPv4 embedded in IPv6 is judged by the embedded address", () => {
     fc.assert(
-      fc.property(publicV4.chain((n) => embedV4(n)), (s) => {
-        expect(checkConnectionString(uri(`[${s}]`)).ok).toBe(true);
-      }),
+      fc.property(
+        publicV4.chain((n) => embedV4(n)),
+        (s) => {
+          expect(checkConnectionString(uri(`[${s}]`)).ok).toBe(true);
+        },
+      ),
       RUNS,
     );
   });
@@ -183,12 +196,15 @@ describe("property: public addresses are accepted in every spelling", () => {
     const first = fc.integer({ min: 0x2003, max: 0x3ffe });
     const groups = fc.tuple(first, fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 7, maxLength: 7 }));
     fc.assert(
-      fc.property(groups.chain(([f, rest]) => spellV6([f, ...rest])), (s) => {
-        expect(classifyHost(s).kind).toBe("public");
-        expect(checkConnectionString(uri(`[${s}]`)).ok).toBe(true);
-        // …but never with a zone id.
-        expect(checkConnectionString(uri(`[${s}%25eth0]`)).ok).toBe(false);
-      }),
+      fc.property(
+        groups.chain(([f, rest]) => spellV6([f, ...rest])),
+        (s) => {
+          expect(classifyHost(s).kind).toBe("public");
+          expect(checkConnectionString(uri(`[${s}]`)).ok).toBe(true);
+          // …but never with a zone id.
+          expect(checkConnectionString(uri(`[${s}%25eth0]`)).ok).toBe(false);
+        },
+      ),
       RUNS,
     );
   });

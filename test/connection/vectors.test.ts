@@ -259,7 +259,7 @@ describe("connection-string vectors", () => {
       const k = e === "accept" ? "accept" : e.code;
       byCode.set(k, (byCode.get(k) ?? 0) + 1);
     }
-     
+
     console.log(
       `naive new URL().hostname + regex check: ${wrong.length} of ${VECTORS.length} vectors wrong ` +
         `(${falseAccepts} unsafe accepts, ${wrong.length - falseAccepts} false rejects); by expected outcome: ` +
@@ -305,8 +305,16 @@ describe("parseConnectionString", () => {
 
   it("never shows the password when printed", () => {
     const p = parseConnectionString(`postgres://app:${PW}@db.example.com/shop`);
-    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- the stringification is what is tested
-    for (const shown of [JSON.stringify(p), inspect(p), inspect(p, { showHidden: true, depth: 5 }), String(p), `${p}`, JSON.stringify({ ...p }), Object.keys(p).join()]) {
+    for (const shown of [
+      JSON.stringify(p),
+      inspect(p),
+      inspect(p, { showHidden: true, depth: 5 }),
+      String(p),
+      // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- the stringification is what is tested
+      `${p}`,
+      JSON.stringify({ ...p }),
+      Object.keys(p).join(),
+    ]) {
       expect(shown).not.toContain(PW);
     }
   });

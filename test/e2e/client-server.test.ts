@@ -232,7 +232,11 @@ describe("endpoints round-trip (real verification against the local PostgreSQL)"
     expect(walked.map((d) => d.id)).toEqual(newestFirst);
     for (const d of walked) expect(DatasourceSchema.safeParse(d).success).toBe(true);
     // Three pages, three GETs.
-    expect(attemptsSince(from, "/v1/datasources").filter((l) => l.message === "ablo response").map((l) => l.fields.status)).toEqual([200, 200, 200]);
+    expect(
+      attemptsSince(from, "/v1/datasources")
+        .filter((l) => l.message === "ablo response")
+        .map((l) => l.fields.status),
+    ).toEqual([200, 200, 200]);
 
     // Starting in the middle.
     const rest: string[] = [];
@@ -314,7 +318,11 @@ describe("errors map to typed classes (public hosts only, verification off)", ()
     ["the metadata address in hex", "host_not_public", () => `postgres://app:${CANARY}@0xA9FEA9FE:5432/shop`],
     ["a host= parameter pointing elsewhere", "host_param_conflict", () => `postgres://app:${CANARY}@db.example.com:5432/shop?host=10.0.0.1`],
     ["a unix socket path", "unix_socket", () => `postgres://app:${CANARY}@%2Fvar%2Frun%2Fpostgresql/shop`],
-    ["a password in the query string and a private second host", "host_not_public", () => `postgres://app@db.example.com:5432,10.0.0.1:5432/shop?password=${CANARY}`],
+    [
+      "a password in the query string and a private second host",
+      "host_not_public",
+      () => `postgres://app@db.example.com:5432,10.0.0.1:5432/shop?password=${CANARY}`,
+    ],
   ])("%s → AbloInvalidRequestError %s on connectionString", async (_what, code, url) => {
     const e = await rejection(clientFor(api, key).datasources.create({ connectionString: url() }), AbloInvalidRequestError);
     expect(e).toMatchObject({ statusCode: 400, type: "invalid_request_error", code, param: "connectionString" });
@@ -353,7 +361,11 @@ describe("errors map to typed classes (public hosts only, verification off)", ()
     expect(s.requestId).toMatch(REQ_ID);
     expect(await ds.retrieve(d.id)).toEqual(d);
     // The same target with new credentials is a rotation, not an error.
-    expect(await ds.update(d.id, { connectionString: publicUrl("shop", "app2") })).toMatchObject({ id: d.id, database: "shop", display_name: "app2@db.example.com:5432/shop" });
+    expect(await ds.update(d.id, { connectionString: publicUrl("shop", "app2") })).toMatchObject({
+      id: d.id,
+      database: "shop",
+      display_name: "app2@db.example.com:5432/shop",
+    });
   });
 
   test("another organization's id → AbloNotFoundError on retrieve, update and del (no existence leak)", async () => {
@@ -379,10 +391,22 @@ describe("errors map to typed classes (public hosts only, verification off)", ()
     await eventually(() => accessLog(api).some((l) => l.reqId === lastSeen), "the last request in the server log");
     const linesBefore = accessLog(api).length;
     const logBefore = clientLog.length;
-    const calls = [() => live.retrieve(d.id), () => live.update(d.id, { connectionString: publicUrl() }), () => live.del(d.id), () => live.list({ starting_after: d.id })];
+    const calls = [
+      () => live.retrieve(d.id),
+      () => live.update(d.id, { connectionString: publicUrl() }),
+      () => live.del(d.id),
+      () => live.list({ starting_after: d.id }),
+    ];
     for (const call of calls) {
       const e = await rejection(call(), AbloModeMismatchError);
-      expect(e).toMatchObject({ type: "mode_mismatch_error", code: "mode_mismatch", keyMode: "live", idMode: "test", statusCode: undefined, requestId: undefined });
+      expect(e).toMatchObject({
+        type: "mode_mismatch_error",
+        code: "mode_mismatch",
+        keyMode: "live",
+        idMode: "test",
+        statusCode: undefined,
+        requestId: undefined,
+      });
       expect(["id", "starting_after"]).toContain(e.param);
     }
     // The client never attempted a request ...
@@ -412,7 +436,11 @@ describe("retries and idempotency against injected faults", () => {
   const COLLECTION = "/v1/datasources";
 
   async function setFaults(rules: unknown[]): Promise<void> {
-    const res = await fetch(`${api.baseUrl}/_admin/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules }) });
+    const res = await fetch(`${api.baseUrl}/_admin/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rules }),
+    });
     expect(res.status).toBe(200);
   }
   async function faultRules(): Promise<Array<{ action: string; fired: number; remaining: number | null }>> {

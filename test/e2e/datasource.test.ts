@@ -33,7 +33,11 @@ async function apiGet(path: string, token = key) {
 }
 const listIds = async () => ((await apiGet("/v1/datasources?limit=100")).body.data as Array<{ id: string }>).map((d) => d.id);
 /** Requests the server has logged so far, to prove a failed preview sent nothing. */
-const requestCount = () => api.logs().split("\n").filter((l) => l.includes("/v1/datasources")).length;
+const requestCount = () =>
+  api
+    .logs()
+    .split("\n")
+    .filter((l) => l.includes("/v1/datasources")).length;
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -89,7 +93,15 @@ test("up registers the database and waits until it is active", async () => {
   const r = await ok(["up", "--yes", "--skip-preview", "--logtostderr", "-v=9"]);
   expect(r.stdout).toMatch(/\+ 3 created/); // the stack, the SDK's provider instance, the Datasource
   const out = await outputs();
-  expect(out).toMatchObject({ status: "active", host: "127.0.0.1", database: "shop", schema: "public", livemode: false, lastError: null, displayName: expect.stringContaining("app@127.0.0.1") });
+  expect(out).toMatchObject({
+    status: "active",
+    host: "127.0.0.1",
+    database: "shop",
+    schema: "public",
+    livemode: false,
+    lastError: null,
+    displayName: expect.stringContaining("app@127.0.0.1"),
+  });
   firstId = out.id as string;
   expect(firstId).toMatch(/^ds_test_/);
   expect(await listIds()).toEqual([firstId]);

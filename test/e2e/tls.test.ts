@@ -33,7 +33,8 @@ const setSecret = (k: string, v: string) => ok(["config", "set", "--secret", k],
 const outputs = async () => JSON.parse((await ok(["stack", "output", "--json", "--show-secrets"])).stdout) as Record<string, unknown>;
 
 /** GET on the API over https, trusting the CA (global fetch cannot be given one). */
-function apiGet(path: string): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer, checked by the assertions
+function apiGet(path: string): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(`${api.baseUrl}${path}`, { ca: readFileSync(api.caPath!), agent: false, headers: { authorization: `Bearer ${key}` } }, (res) => {
       let text = "";
@@ -106,7 +107,9 @@ test("without NODE_EXTRA_CA_CERTS a create fails at once with the clear TLS mess
   const seconds = (Date.now() - started) / 1000;
   expect(r.code).not.toBe(0);
   const text = r.stdout + r.stderr;
-  expect(text).toMatch(/(POST|GET) \/v1\/datasources[^:]*: the TLS certificate of 127\.0\.0\.1:\d+ is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+  expect(text).toMatch(
+    /(POST|GET) \/v1\/datasources[^:]*: the TLS certificate of 127\.0\.0\.1:\d+ is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+  );
   expect(text).toContain("point NODE_EXTRA_CA_CERTS at its certificate (ablo-local: <data>/tls/ca.pem)");
   // Not retried for the provider's 120 s budget: the engine's own run time only.
   expect(seconds).toBeLessThan(60);

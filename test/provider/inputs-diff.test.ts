@@ -61,7 +61,10 @@ describe("check", () => {
     const saved = process.env.ABLO_API_KEY;
     process.env.ABLO_API_KEY = "sk_test_inputsdiff";
     try {
-      const reasons = async (adoptId: string) => ((await datasourceProvider.check({}, { connectionString: url(), adoptId })).failures ?? []).filter((f) => f.property === "adoptId").map((f) => f.reason);
+      const reasons = async (adoptId: string) =>
+        ((await datasourceProvider.check({}, { connectionString: url(), adoptId })).failures ?? [])
+          .filter((f) => f.property === "adoptId")
+          .map((f) => f.reason);
       const id = `ds_${"a1B2".repeat(4)}`;
       expect(await reasons(id)).toEqual([`adoptId ${id} is a live datasource but ablo:apiKey is a test key; use a live key or a test id`]);
       for (const junk of [`ds_${"x".repeat(1 << 20)}\u0000`, `ds_\u001b[2J${CANARY}`, "ds_a\nb", `ds_${"a".repeat(65)}`]) {
@@ -122,7 +125,12 @@ describe("diff", () => {
   });
   test("new password or user for the same host/port/db: in-place rotation", async () => {
     for (const cs of [url({ pw: "rotated" }), url({ user: "app2" })]) {
-      expect(await diffDatasource(olds, news({ connectionString: cs }))).toMatchObject({ changes: true, replaces: [], updates: ["connectionString"], rotation: true });
+      expect(await diffDatasource(olds, news({ connectionString: cs }))).toMatchObject({
+        changes: true,
+        replaces: [],
+        updates: ["connectionString"],
+        rotation: true,
+      });
     }
   });
   test.each([[{ host: "other.example.com" }], [{ port: 6432 }], [{ db: "billing" }]])("%o: replacement", async (over) => {
@@ -144,13 +152,33 @@ test("metadataPatch removes keys with an empty string (Stripe semantics)", () =>
 test("outputs are camelCased and carry no id, credential, constant field or owner mark", () => {
   const out = toOutputs(
     {
-      object: "datasource", id: "ds_test_1", connection: "direct", status: "active", livemode: false, metadata: { team: "a", pulumi_owner: "x".repeat(32) },
-      created: 1, provider: "postgresql", host: "h", database: "d", schema: "public", display_name: "app@h:5432/d", last_error: null,
+      object: "datasource",
+      id: "ds_test_1",
+      connection: "direct",
+      status: "active",
+      livemode: false,
+      metadata: { team: "a", pulumi_owner: "x".repeat(32) },
+      created: 1,
+      provider: "postgresql",
+      host: "h",
+      database: "d",
+      schema: "public",
+      display_name: "app@h:5432/d",
+      last_error: null,
     },
     { port: 5432, fingerprint: "sha256:…" },
   );
   expect(out).toEqual({
-    status: "active", livemode: false, metadata: { team: "a" }, created: 1, host: "h", database: "d", schema: "public",
-    displayName: "app@h:5432/d", lastError: null, port: 5432, fingerprint: "sha256:…",
+    status: "active",
+    livemode: false,
+    metadata: { team: "a" },
+    created: 1,
+    host: "h",
+    database: "d",
+    schema: "public",
+    displayName: "app@h:5432/d",
+    lastError: null,
+    port: 5432,
+    fingerprint: "sha256:…",
   });
 });

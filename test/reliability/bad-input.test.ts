@@ -58,7 +58,14 @@ afterAll(() => {
     "5xx": t.fiveXX,
     "secret hits": t.secretHits,
     notes: [
-      ...(t.statuses.size ? [`statuses ${[...t.statuses].sort(([a], [b]) => a - b).map(([st, n]) => `${st}×${n}`).join(" ")}`] : []),
+      ...(t.statuses.size
+        ? [
+            `statuses ${[...t.statuses]
+              .sort(([a], [b]) => a - b)
+              .map(([st, n]) => `${st}×${n}`)
+              .join(" ")}`,
+          ]
+        : []),
       ...t.notes,
     ].join("; "),
   }));
@@ -88,42 +95,92 @@ const nestObjects = (depth: number, leaf: unknown): unknown => {
 
 /** Characters that break parsers: controls, whitespace, lone surrogates, URL delimiters, bad escapes. */
 const nastyChar = fc.constantFrom(
-  "\u0000", "\u0001", "\u0007", "\t", "\n", "\r", " ", "\u007f", "\u0085", "\u00a0", "\u2028", "\u202e", "\ufeff",
-  "\ud800", "\udfff", "\udc00\ud800", "\ufffd",
-  "#", "\\", "%", "%zz", "%00", "%ff", "%C3%28", "%ED%A0%80", "%2F", "%2C", "@", ":", "/", "?", "&", "=", "[", "]", ",",
-  "１２７．０．０．１", "é", "😀",
+  "\u0000",
+  "\u0001",
+  "\u0007",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+  "\u007f",
+  "\u0085",
+  "\u00a0",
+  "\u2028",
+  "\u202e",
+  "\ufeff",
+  "\ud800",
+  "\udfff",
+  "\udc00\ud800",
+  "\ufffd",
+  "#",
+  "\\",
+  "%",
+  "%zz",
+  "%00",
+  "%ff",
+  "%C3%28",
+  "%ED%A0%80",
+  "%2F",
+  "%2C",
+  "@",
+  ":",
+  "/",
+  "?",
+  "&",
+  "=",
+  "[",
+  "]",
+  ",",
+  "１２７．０．０．１",
+  "é",
+  "😀",
 );
 
 /** Any string, including lone surrogates (unit "binary"). */
 const anyString = fc.string({ unit: "binary", maxLength: 64 });
 
 /** A string of at least 1 MiB, built from a generated chunk (so its content varies). */
-const hugeString = fc
-  .tuple(fc.oneof(anyString, nastyChar, fc.constant("a")), fc.integer({ min: 0, max: 4096 }))
-  .map(([chunk, extra]) => {
-    const c = chunk === "" ? "x" : chunk;
-    return c.repeat(Math.ceil(MIB / c.length)) + "y".repeat(extra);
-  });
+const hugeString = fc.tuple(fc.oneof(anyString, nastyChar, fc.constant("a")), fc.integer({ min: 0, max: 4096 })).map(([chunk, extra]) => {
+  const c = chunk === "" ? "x" : chunk;
+  return c.repeat(Math.ceil(MIB / c.length)) + "y".repeat(extra);
+});
 
 /** Inserts `junk` into `s` at a generated position. */
-const insertAt = (s: string) =>
-  fc.tuple(fc.nat({ max: s.length }), fc.oneof(nastyChar, anyString)).map(([at, junk]) => s.slice(0, at) + junk + s.slice(at));
+const insertAt = (s: string) => fc.tuple(fc.nat({ max: s.length }), fc.oneof(nastyChar, anyString)).map(([at, junk]) => s.slice(0, at) + junk + s.slice(at));
 
 /** Connection strings that all carry the canary as their password, most of them broken somehow. */
 const canaryUrl: fc.Arbitrary<string> = fc.oneof(
   fc.constant(GOOD_URL),
   insertAt(GOOD_URL),
   insertAt(GOOD_URL).chain(insertAt),
-  fc.constantFrom("postgres://", "postgresql://", "POSTGRES://", "mysql://", "postgres:", "", "http://", "postgres:/").map((s) => `${s}app:${CANARY}@db.example.com/shop`),
+  fc
+    .constantFrom("postgres://", "postgresql://", "POSTGRES://", "mysql://", "postgres:", "", "http://", "postgres:/")
+    .map((s) => `${s}app:${CANARY}@db.example.com/shop`),
   fc
     .record({
       scheme: fc.constantFrom("postgres://", "postgresql://"),
       user: fc.oneof(fc.constantFrom("app", "", "u%40x", "%zz", "a@b"), anyString),
       host: fc.oneof(fc.constantFrom("db.example.com", "8.8.8.8", "[::1]", "[", "", "0x7f.1", "%2Fvar%2Frun", "a..b", "xn--", "localhost."), anyString),
-      port: fc.oneof(fc.constantFrom("", ":5432", ":0", ":99999", ":abc", ":", ":5432,:5433"), anyString.map((s) => `:${s}`)),
-      db: fc.oneof(fc.constantFrom("/shop", "", "/", "/a%00b", "/x=y", "/postgres://x"), anyString.map((s) => `/${s}`)),
+      port: fc.oneof(
+        fc.constantFrom("", ":5432", ":0", ":99999", ":abc", ":", ":5432,:5433"),
+        anyString.map((s) => `:${s}`),
+      ),
+      db: fc.oneof(
+        fc.constantFrom("/shop", "", "/", "/a%00b", "/x=y", "/postgres://x"),
+        anyString.map((s) => `/${s}`),
+      ),
       query: fc.oneof(
-        fc.constantFrom("", "?sslmode=require", "?host=10.0.0.1", "?foo=bar", "?sslmode", "?a=b=c", "?password=x", "?hostaddr=127.0.0.1", "?sslmode=require&sslmode=disable"),
+        fc.constantFrom(
+          "",
+          "?sslmode=require",
+          "?host=10.0.0.1",
+          "?foo=bar",
+          "?sslmode",
+          "?a=b=c",
+          "?password=x",
+          "?hostaddr=127.0.0.1",
+          "?sslmode=require&sslmode=disable",
+        ),
         anyString.map((s) => `?${s}`),
       ),
     })
@@ -131,9 +188,15 @@ const canaryUrl: fc.Arbitrary<string> = fc.oneof(
   // The password in the query instead of the userinfo.
   fc.constant(`postgres://app@db.example.com:5432/shop?password=${CANARY}`),
   // Huge: the canary still in the password, the padding in the host, database or query.
-  fc.tuple(fc.constantFrom("host", "db", "query"), hugeString).map(([where, pad]) =>
-    where === "host" ? `postgres://app:${CANARY}@${pad}/shop` : where === "db" ? `postgres://app:${CANARY}@db.example.com/${pad}` : `postgres://app:${CANARY}@db.example.com/shop?application_name=${pad}`,
-  ),
+  fc
+    .tuple(fc.constantFrom("host", "db", "query"), hugeString)
+    .map(([where, pad]) =>
+      where === "host"
+        ? `postgres://app:${CANARY}@${pad}/shop`
+        : where === "db"
+          ? `postgres://app:${CANARY}@db.example.com/${pad}`
+          : `postgres://app:${CANARY}@db.example.com/shop?application_name=${pad}`,
+    ),
 );
 
 /** Values of every JSON and JS type but the right one, deep ones included. */
@@ -161,7 +224,9 @@ type InputKey = (typeof INPUT_KEYS)[number];
 /** Arbitrary input objects: any subset of the known keys with any values, plus unknown keys. */
 const anyInputs: fc.Arbitrary<Record<string, unknown>> = fc
   .tuple(
-    fc.record(Object.fromEntries(INPUT_KEYS.map((k) => [k, fc.oneof(anyValue, fc.constant(UNKNOWN))])) as Record<InputKey, fc.Arbitrary<unknown>>, { requiredKeys: [] }),
+    fc.record(Object.fromEntries(INPUT_KEYS.map((k) => [k, fc.oneof(anyValue, fc.constant(UNKNOWN))])) as Record<InputKey, fc.Arbitrary<unknown>>, {
+      requiredKeys: [],
+    }),
     fc.dictionary(fc.oneof(anyString, fc.constantFrom("__proto__", "constructor", "toString", "connection")), anyValue, { maxKeys: 3 }),
   )
   .map(([known, extra]) => Object.assign(Object.create(null) as object, extra, known) as Record<string, unknown>);
@@ -172,7 +237,9 @@ const badValue: Record<InputKey, fc.Arbitrary<unknown>> = {
     wrongType,
     fc.constant(""),
     hugeString.map((pad) => `postgres://app:${CANARY}@db.example.com/${pad}`), // longer than any libpq URI we accept
-    fc.tuple(fc.nat({ max: GOOD_URL.length }), fc.constantFrom("\u0000", "\n", " ", "\u2028", "\ufeff", "#", "\\")).map(([at, c]) => GOOD_URL.slice(0, at) + c + GOOD_URL.slice(at)),
+    fc
+      .tuple(fc.nat({ max: GOOD_URL.length }), fc.constantFrom("\u0000", "\n", " ", "\u2028", "\ufeff", "#", "\\"))
+      .map(([at, c]) => GOOD_URL.slice(0, at) + c + GOOD_URL.slice(at)),
     fc.constantFrom(
       `mysql://app:${CANARY}@db.example.com/shop`,
       `POSTGRES://app:${CANARY}@db.example.com/shop`,
@@ -190,11 +257,7 @@ const badValue: Record<InputKey, fc.Arbitrary<unknown>> = {
       `postgres://app:${CANARY}@db.example.com/shop\ud800#frag`,
     ),
   ),
-  schema: fc.oneof(
-    wrongType,
-    fc.constantFrom("", "1abc", "bad schema;", "a".repeat(64), "x\u0000y", "sch\ud800", "public\n", GOOD_URL),
-    hugeString,
-  ),
+  schema: fc.oneof(wrongType, fc.constantFrom("", "1abc", "bad schema;", "a".repeat(64), "x\u0000y", "sch\ud800", "public\n", GOOD_URL), hugeString),
   metadata: fc.oneof(
     fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), anyString, fc.array(fc.string(), { minLength: 1 })),
     fc.constantFrom(nestObjects(10_000, GOOD_URL), { team: nestArrays(10_000, GOOD_URL) }),
@@ -206,7 +269,11 @@ const badValue: Record<InputKey, fc.Arbitrary<unknown>> = {
     hugeString.map((k) => ({ [k]: GOOD_URL })),
     wrongType.map((v) => ({ k: v })), // a value of any type but string
   ),
-  waitForVerification: fc.oneof(wrongType.filter((v) => typeof v !== "boolean"), anyString, fc.constantFrom("true", "false", 0, 1)),
+  waitForVerification: fc.oneof(
+    wrongType.filter((v) => typeof v !== "boolean"),
+    anyString,
+    fc.constantFrom("true", "false", 0, 1),
+  ),
   verificationTimeoutSeconds: fc.oneof(
     fc.constantFrom(0, -1, 1.5, 24 * 3600 + 1, Number.NaN, Number.POSITIVE_INFINITY, "300", null, true),
     fc.double({ noDefaultInfinity: false }).filter((d) => !(Number.isInteger(d) && d > 0 && d <= 24 * 3600)),
@@ -302,7 +369,8 @@ describe("(a) the provider's check: never throws, names the property, never show
           }
           if (!parsed || !parsed.user || !parsed.hosts[0]?.host) expect(csFailures.length).toBeGreaterThan(0);
           // And with the classifier: a host (or hostaddr) it cannot read is refused by the API whatever its policy.
-          const unreadable = (h: string | undefined) => h !== undefined && h !== "" && classifyHost(h).kind === "private" && (classifyHost(h) as { hostClass: string }).hostClass === "invalid-host";
+          const unreadable = (h: string | undefined) =>
+            h !== undefined && h !== "" && classifyHost(h).kind === "private" && (classifyHost(h) as { hostClass: string }).hostClass === "invalid-host";
           if (parsed?.hosts.some((h) => unreadable(h.host) || unreadable(h.hostaddr))) expect(csFailures.length).toBeGreaterThan(0);
         }
         // The engine's unknowns are never judged, and stay in place.
@@ -334,22 +402,40 @@ describe("(a) the provider's check: never throws, names the property, never show
 
   test("datasourceProvider.check: arbitrary objects, with and without an API key, live or test", async () => {
     const t = tally("provider datasourceProvider.check");
-    const key = fc.constantFrom<string | undefined>(undefined, "", KEY_CANARY, KEY_CANARY.replace("sk_test_", "sk_live_"), `${KEY_CANARY}\n`, `cap_test_${CANARY}`, "key with spaces");
+    const key = fc.constantFrom<string | undefined>(
+      undefined,
+      "",
+      KEY_CANARY,
+      KEY_CANARY.replace("sk_test_", "sk_live_"),
+      `${KEY_CANARY}\n`,
+      `cap_test_${CANARY}`,
+      "key with spaces",
+    );
     await fc.assert(
-      fc.asyncProperty(anyInputs, key, fc.oneof(fc.constantFrom<string | undefined>(undefined, "ds_test_abc", `ds_${"a".repeat(16)}`), hugeString.map((s) => `ds_${s}`), anyString.map((s) => `ds_${s}\u0007`)), async (news, apiKey, adoptId) => {
-        if (adoptId !== undefined && !("adoptId" in news)) news.adoptId = adoptId;
-        if (apiKey === undefined) delete process.env.ABLO_API_KEY;
-        else process.env.ABLO_API_KEY = apiKey;
-        const r = await noReject(t, () => datasourceProvider.check({}, news));
-        const fs = checkShape(r.failures, t);
-        const usable = apiKey !== undefined && apiKey !== "" && /^[\x21-\x7e]+$/.test(apiKey);
-        expect(fs.some((f) => f.property === "ablo:apiKey")).toBe(!usable);
-        for (const f of fs) expect(f.reason).not.toContain(KEY_CANARY.slice("sk_test_".length));
-        // Reasons are fixed wording plus names: never a whole (huge, control-laden) input echoed back.
-        for (const f of fs) expect(f.reason.length).toBeLessThan(1_000);
-        for (const f of fs) if (f.property === "adoptId" && typeof news.adoptId === "string" && news.adoptId.length > 80) expect(f.reason).not.toContain(news.adoptId);
-        if (typeof news.connectionString !== "string" || news.connectionString === "") expect(fs.map((f) => f.property)).toContain("connectionString");
-      }),
+      fc.asyncProperty(
+        anyInputs,
+        key,
+        fc.oneof(
+          fc.constantFrom<string | undefined>(undefined, "ds_test_abc", `ds_${"a".repeat(16)}`),
+          hugeString.map((s) => `ds_${s}`),
+          anyString.map((s) => `ds_${s}\u0007`),
+        ),
+        async (news, apiKey, adoptId) => {
+          if (adoptId !== undefined && !("adoptId" in news)) news.adoptId = adoptId;
+          if (apiKey === undefined) delete process.env.ABLO_API_KEY;
+          else process.env.ABLO_API_KEY = apiKey;
+          const r = await noReject(t, () => datasourceProvider.check({}, news));
+          const fs = checkShape(r.failures, t);
+          const usable = apiKey !== undefined && apiKey !== "" && /^[\x21-\x7e]+$/.test(apiKey);
+          expect(fs.some((f) => f.property === "ablo:apiKey")).toBe(!usable);
+          for (const f of fs) expect(f.reason).not.toContain(KEY_CANARY.slice("sk_test_".length));
+          // Reasons are fixed wording plus names: never a whole (huge, control-laden) input echoed back.
+          for (const f of fs) expect(f.reason.length).toBeLessThan(1_000);
+          for (const f of fs)
+            if (f.property === "adoptId" && typeof news.adoptId === "string" && news.adoptId.length > 80) expect(f.reason).not.toContain(news.adoptId);
+          if (typeof news.connectionString !== "string" || news.connectionString === "") expect(fs.map((f) => f.property)).toContain("connectionString");
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -581,7 +667,9 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
   const fieldString = fc.oneof(
     canaryUrl.filter((s) => s.length < 20_000),
     anyString,
-    fc.tuple(fc.oneof(anyString, nastyChar), fc.integer({ min: 1_000, max: 60_000 })).map(([c, n]) => (c || "z").repeat(Math.ceil(n / Math.max(1, (c || "z").length)))),
+    fc
+      .tuple(fc.oneof(anyString, nastyChar), fc.integer({ min: 1_000, max: 60_000 }))
+      .map(([c, n]) => (c || "z").repeat(Math.ceil(n / Math.max(1, (c || "z").length)))),
     nastyChar,
   );
   const jsonWrong = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }));
@@ -594,7 +682,15 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
   const bodyObject = fc
     .tuple(
       fc.record(
-        { connectionString: fc.oneof(canaryUrl.filter((s) => s.length < 20_000), fieldValue), connection: fc.oneof(fc.constantFrom("direct", "endpoint"), jsonWrong), schema: fc.oneof(fc.constantFrom("public", "sales", "1x", ""), fieldValue), metadata: metadataValue },
+        {
+          connectionString: fc.oneof(
+            canaryUrl.filter((s) => s.length < 20_000),
+            fieldValue,
+          ),
+          connection: fc.oneof(fc.constantFrom("direct", "endpoint"), jsonWrong),
+          schema: fc.oneof(fc.constantFrom("public", "sales", "1x", ""), fieldValue),
+          metadata: metadataValue,
+        },
         { requiredKeys: [] },
       ),
       fc.dictionary(fc.oneof(anyString, fc.constantFrom("__proto__", "constructor", "connection_string", "password")), fieldValue, { maxKeys: 2 }),
@@ -609,10 +705,17 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
     // JSON bodies of the right content type (some with an Idempotency-Key).
     {
       weight: 6,
-      arbitrary: fc.tuple(fc.oneof(bodyObject, fc.jsonValue({ maxDepth: 4 })), fc.option(fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 }), { nil: undefined })).map(([b, idem]) => ({
-        body: JSON.stringify(b) as string | Uint8Array,
-        headers: { "content-type": "application/json", ...(idem !== undefined ? { "idempotency-key": idem } : {}) } as Record<string, string>,
-      })),
+      arbitrary: fc
+        .tuple(
+          fc.oneof(bodyObject, fc.jsonValue({ maxDepth: 4 })),
+          fc.option(fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 }), {
+            nil: undefined,
+          }),
+        )
+        .map(([b, idem]) => ({
+          body: JSON.stringify(b) as string | Uint8Array,
+          headers: { "content-type": "application/json", ...(idem !== undefined ? { "idempotency-key": idem } : {}) } as Record<string, string>,
+        })),
     },
     // Deep JSON: 10,000 and more levels of arrays or objects (or just past the 64-level limit),
     // alone or inside a field, with or without an Idempotency-Key or a "__proto__" member.
@@ -627,11 +730,16 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
         })
         .map(({ depth, kind, inField, idem }) => {
           const deep =
-            kind === "arrays" ? "[".repeat(depth) + `"${GOOD_URL}"` + "]".repeat(depth)
-            : kind === "objects" ? '{"a":'.repeat(depth) + `"${GOOD_URL}"` + "}".repeat(depth)
-            : '{"__proto__":'.repeat(depth) + `"${GOOD_URL}"` + "}".repeat(depth);
+            kind === "arrays"
+              ? "[".repeat(depth) + `"${GOOD_URL}"` + "]".repeat(depth)
+              : kind === "objects"
+                ? '{"a":'.repeat(depth) + `"${GOOD_URL}"` + "}".repeat(depth)
+                : '{"__proto__":'.repeat(depth) + `"${GOOD_URL}"` + "}".repeat(depth);
           const body = inField === undefined ? deep : `{"connectionString":"${GOOD_URL}","${inField}":${deep}}`;
-          return { body: body as string | Uint8Array, headers: { "content-type": "application/json", ...(idem !== undefined ? { "idempotency-key": `deep-${idem}` } : {}) } as Record<string, string> };
+          return {
+            body: body as string | Uint8Array,
+            headers: { "content-type": "application/json", ...(idem !== undefined ? { "idempotency-key": `deep-${idem}` } : {}) } as Record<string, string>,
+          };
         }),
     },
     // Huge: past the 64 KiB body limit (1 MiB and more).
@@ -647,7 +755,10 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
       weight: 2,
       arbitrary: fc
         .tuple(
-          fc.oneof(fc.constantFrom([0xff], [0xfe, 0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf], [0x80]), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 })),
+          fc.oneof(
+            fc.constantFrom([0xff], [0xfe, 0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf], [0x80]),
+            fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }),
+          ),
           fc.nat(),
           fc.boolean(),
         )
@@ -663,7 +774,11 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
       weight: 2,
       arbitrary: fc
         .tuple(
-          fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.constantFrom("{", "}", "[", '{"connectionString":', "nul", "undefined", "NaN", "{'a':1}", '{"a":1,}', "\u0000", `connectionString=${GOOD_URL}`), fc.constant(JSON.stringify({ connectionString: GOOD_URL }))),
+          fc.oneof(
+            fc.string({ unit: "binary", maxLength: 200 }),
+            fc.constantFrom("{", "}", "[", '{"connectionString":', "nul", "undefined", "NaN", "{'a':1}", '{"a":1,}', "\u0000", `connectionString=${GOOD_URL}`),
+            fc.constant(JSON.stringify({ connectionString: GOOD_URL })),
+          ),
           fc.constantFrom(
             "application/json",
             "application/json; charset=utf-8",
@@ -720,13 +835,37 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
   });
 
   /** Percent-encodes every UTF-8 byte of s except unreserved characters (lone surrogates become U+FFFD). */
-  const pct = (s: string): string => [...Buffer.from(s, "utf8")].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, "0").toUpperCase()}`)).join("");
+  const pct = (s: string): string =>
+    [...Buffer.from(s, "utf8")]
+      .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, "0").toUpperCase()}`))
+      .join("");
   const idSegment = fc.oneof(
     fc.string({ unit: "binary", maxLength: 60 }).map(pct),
     fc.string({ unit: fc.constantFrom(..."abcXYZ019_-"), maxLength: 300 }).map((s) => `ds_test_${s}`),
     fc.string({ unit: fc.constantFrom(..."abcXYZ019_-"), maxLength: 40 }).map((s) => `ds_${s}`),
-    fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 }).map((bytes) => bytes.map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")),
-    fc.constantFrom("..", "%2e%2e", "%2F", "%2f..%2f", "%", "%zz", "%00", "%u0041", "ds_test_%C0%AF", "ds_test_%ED%A0%80", "a".repeat(257), "%F0%9F%98%80", "ds_test_abc%20def", "ds_test_abc/", "/", "//", "ds_test_abc;x=1", "ds_test_abc%3Fx%3D1"),
+    fc
+      .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 })
+      .map((bytes) => bytes.map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")),
+    fc.constantFrom(
+      "..",
+      "%2e%2e",
+      "%2F",
+      "%2f..%2f",
+      "%",
+      "%zz",
+      "%00",
+      "%u0041",
+      "ds_test_%C0%AF",
+      "ds_test_%ED%A0%80",
+      "a".repeat(257),
+      "%F0%9F%98%80",
+      "ds_test_abc%20def",
+      "ds_test_abc/",
+      "/",
+      "//",
+      "ds_test_abc;x=1",
+      "ds_test_abc%3Fx%3D1",
+    ),
     fc.constant("EXISTING"),
   );
   const queryString = fc.oneof(
@@ -734,7 +873,10 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
     fc
       .array(
         fc.tuple(
-          fc.oneof(fc.constantFrom("limit", "starting_after", "limit[]", "starting_after[0]", "__proto__", "constructor", "connectionString", "a.b", "LIMIT"), fc.string({ unit: "binary", maxLength: 20 }).map(pct)),
+          fc.oneof(
+            fc.constantFrom("limit", "starting_after", "limit[]", "starting_after[0]", "__proto__", "constructor", "connectionString", "a.b", "LIMIT"),
+            fc.string({ unit: "binary", maxLength: 20 }).map(pct),
+          ),
           fc.oneof(
             fc.constantFrom("1", "0", "-1", "100", "101", "1e2", "0x10", "NaN", "Infinity", "", "10.5", " 5", "ds_test_abc", `EXISTING`, "ds_", "ds_test_"),
             fc.string({ unit: "binary", maxLength: 40 }).map(pct),
@@ -847,10 +989,14 @@ describe("bugs found by the fuzzing, now fixed", () => {
     ];
   };
 
-  test("control: the same deep bodies without an Idempotency-Key or \"__proto__\" are a 400", async () => {
+  test('control: the same deep bodies without an Idempotency-Key or "__proto__" are a 400', async () => {
     const arrays = "[".repeat(10_000) + "]".repeat(10_000);
     for (const path of ["/v1/datasources", "/v1/datasources/ds_test_0000000000000000000000"]) {
-      const r = await fetch(`${api.baseUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: arrays });
+      const r = await fetch(`${api.baseUrl}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: arrays,
+      });
       expect(r.status).toBe(400);
       expect(((await r.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
     }
@@ -863,7 +1009,16 @@ describe("bugs found by the fuzzing, now fixed", () => {
     for (const path of ["/v1/datasources", "/v1/datasources/ds_test_0000000000000000000000"]) {
       for (const [, body, extra] of deepBodies()) {
         t.tried++;
-        const r = await fetch(`${api.baseUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...extra, ...(extra["idempotency-key"] ? { "idempotency-key": `${extra["idempotency-key"]}${path.length}` } : {}) }, body });
+        const r = await fetch(`${api.baseUrl}${path}`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${key}`,
+            "content-type": "application/json",
+            ...extra,
+            ...(extra["idempotency-key"] ? { "idempotency-key": `${extra["idempotency-key"]}${path.length}` } : {}),
+          },
+          body,
+        });
         const text = await r.text();
         if (text.includes(CANARY)) t.secretHits++;
         statuses.push(r.status);
@@ -883,8 +1038,15 @@ describe("bugs found by the fuzzing, now fixed", () => {
 
   test("nesting up to the limit is read (and refused only for what it says); one level more is json_too_deep", async () => {
     const at = (depth: number) => `{"connectionString":"${GOOD_URL}","metadata":${'{"a":'.repeat(depth - 1)}"v"${"}".repeat(depth - 1)}}`;
-    for (const [depth, code] of [[64, "parameter_invalid"], [65, "json_too_deep"]] as const) {
-      const r = await fetch(`${api.baseUrl}/v1/datasources`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "idempotency-key": `depth-${depth}` }, body: at(depth) });
+    for (const [depth, code] of [
+      [64, "parameter_invalid"],
+      [65, "json_too_deep"],
+    ] as const) {
+      const r = await fetch(`${api.baseUrl}/v1/datasources`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "idempotency-key": `depth-${depth}` },
+        body: at(depth),
+      });
       expect({ depth, status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code }).toEqual({ depth, status: 400, code });
     }
   });
@@ -922,9 +1084,16 @@ describe("bugs found by the fuzzing, now fixed", () => {
     expect(seen).toEqual(expected);
     // Known names are still named.
     const named = await fetch(`${api.baseUrl}/v1/datasources?colour=red`, { headers: { authorization: `Bearer ${key}` } });
-    expect(((await named.json()) as { error: unknown }).error).toMatchObject({ code: "parameter_unknown", param: "colour", message: "Received unknown parameter: colour." });
+    expect(((await named.json()) as { error: unknown }).error).toMatchObject({
+      code: "parameter_unknown",
+      param: "colour",
+      message: "Received unknown parameter: colour.",
+    });
     await new Promise((res) => setTimeout(res, 200));
-    const logged = api.logs().split("\n").filter((l) => l.includes(CANARY)).length;
+    const logged = api
+      .logs()
+      .split("\n")
+      .filter((l) => l.includes(CANARY)).length;
     t.secretHits += logged;
     if (logged > 0) leaks.push(`${logged} log lines`);
     t.notes.push(`${leaks.length} leaks: ${leaks.join(", ")}`);
@@ -943,7 +1112,10 @@ describe("bugs found by the fuzzing, now fixed", () => {
     const problems: string[] = [];
     for (const line of lines) {
       t.tried++;
-      const r = await rawExchange(api.port, Buffer.concat([line, Buffer.from(` HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`)]));
+      const r = await rawExchange(
+        api.port,
+        Buffer.concat([line, Buffer.from(` HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`)]),
+      );
       countStatus(t, r.status);
       if (r.status >= 500) bump5xx(t);
       if (r.status === 0) t.crashes++;
@@ -962,12 +1134,24 @@ describe("bugs found by the fuzzing, now fixed", () => {
     expect(t.fiveXX).toBe(0);
     expect(problems).toEqual([]);
     // Headers past Node's limit: a 431, in the same shape.
-    const big = await rawExchange(api.port, Buffer.from(`GET /v1/datasources HTTP/1.1\r\nHost: x\r\nX-Pad: ${"p".repeat(20_000)}\r\nConnection: close\r\n\r\n`));
+    const big = await rawExchange(
+      api.port,
+      Buffer.from(`GET /v1/datasources HTTP/1.1\r\nHost: x\r\nX-Pad: ${"p".repeat(20_000)}\r\nConnection: close\r\n\r\n`),
+    );
     expect(big.status).toBe(431);
-    expect(ErrorBodySchema.parse(JSON.parse(big.body)).error).toMatchObject({ type: "invalid_request_error", code: "headers_too_large", request_id: /^request-id: (\S+)$/im.exec(big.head)?.[1] });
+    expect(ErrorBodySchema.parse(JSON.parse(big.body)).error).toMatchObject({
+      type: "invalid_request_error",
+      code: "headers_too_large",
+      request_id: /^request-id: (\S+)$/im.exec(big.head)?.[1],
+    });
     // Each is logged, as one line without the request line.
     await new Promise((res) => setTimeout(res, 200));
-    expect(api.logs().split("\n").filter((l) => l.includes('"url":"(unreadable request)"') && l.includes('"status":400')).length).toBeGreaterThanOrEqual(lines.length);
+    expect(
+      api
+        .logs()
+        .split("\n")
+        .filter((l) => l.includes('"url":"(unreadable request)"') && l.includes('"status":400')).length,
+    ).toBeGreaterThanOrEqual(lines.length);
   });
 
   test("malformed URLs (400 invalid_url) and over-long ids (414) carry a Request-Id and are logged (was: neither)", async () => {
@@ -979,7 +1163,13 @@ describe("bugs found by the fuzzing, now fixed", () => {
       const r = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
       const e = ErrorBodySchema.parse(await r.json());
       const rid = r.headers.get("request-id");
-      expect({ path, status: r.status, code: e.error.code, type: e.error.type, hasId: rid !== null && /^req_[A-Za-z0-9]{20}$/.test(rid) }).toEqual({ path, status, code, type: "invalid_request_error", hasId: true });
+      expect({ path, status: r.status, code: e.error.code, type: e.error.type, hasId: rid !== null && /^req_[A-Za-z0-9]{20}$/.test(rid) }).toEqual({
+        path,
+        status,
+        code,
+        type: "invalid_request_error",
+        hasId: true,
+      });
       expect(e.error.request_id).toBe(rid);
       await new Promise((res) => setTimeout(res, 50));
       expect(api.logs()).toContain(`"reqId":"${rid}"`);

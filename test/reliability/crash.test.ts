@@ -32,7 +32,11 @@ afterAll(async () => {
 
 /** Resolves once the server has logged `n` more create requests than `from`. */
 async function createsReached(from: number, n: number): Promise<void> {
-  const creates = () => fleet.api.logs().split("\n").filter((l) => l.includes('"POST"') && /\/v1\/datasources"/.test(l)).length;
+  const creates = () =>
+    fleet.api
+      .logs()
+      .split("\n")
+      .filter((l) => l.includes('"POST"') && /\/v1\/datasources"/.test(l)).length;
   const base = from || creates();
   const deadline = Date.now() + 120_000;
   while (creates() - base < n) {
@@ -59,60 +63,77 @@ async function settle(name: string, extra: FigureRow): Promise<void> {
   const d = await fleet.pulumi(["destroy", "--yes", "--skip-preview"]);
   const left = (await fleet.serverIds()).length;
   rows.push({ scenario: name, ...extra, "in state": state.length, "on server": server.length, duplicates, orphans, "left after destroy": left });
-  expect({ name, inState: state.length, duplicates, orphans, destroyed: d.code, left }).toEqual({ name, inState: N, duplicates: 0, orphans: 0, destroyed: 0, left: 0 });
+  expect({ name, inState: state.length, duplicates, orphans, destroyed: d.code, left }).toEqual({
+    name,
+    inState: N,
+    duplicates: 0,
+    orphans: 0,
+    destroyed: 0,
+    left: 0,
+  });
 }
 
-test.each(rounds)("kill -9 of the API server mid-up (round %i): the same up rides it out, nothing lost or duplicated", async () => {
-  const up = fleet.pulumi(["up", "--yes", "--skip-preview"]);
-  await createsReached(0, Math.ceil(N / 3));
-  await fleet.api.kill9();
-  await sleep(1000);
-  await fleet.api.restart();
-  const r = await up;
-  await settle("server killed mid-up", { "up after restart": r.code === 0 ? "converged" : `failed (${r.code})` });
-  expect(r.code).toBe(0);
-}, 600_000);
+test.each(rounds)(
+  "kill -9 of the API server mid-up (round %i): the same up rides it out, nothing lost or duplicated",
+  async () => {
+    const up = fleet.pulumi(["up", "--yes", "--skip-preview"]);
+    await createsReached(0, Math.ceil(N / 3));
+    await fleet.api.kill9();
+    await sleep(1000);
+    await fleet.api.restart();
+    const r = await up;
+    await settle("server killed mid-up", { "up after restart": r.code === 0 ? "converged" : `failed (${r.code})` });
+    expect(r.code).toBe(0);
+  },
+  600_000,
+);
 
-test.each(rounds)("kill -9 of pulumi mid-up (round %i): cancel, refresh, then up takes over what the killed run created", async () => {
-  // Verification answers slowly, so creates are committed on the server while the engine waits.
-  await fleet.setFaults([{ method: "GET", path: "/v1/datasources/*", action: "latency", latencyMs: 3000 }]);
-  const child = spawn(PULUMI_SCRIPT, ["up", "--yes", "--skip-preview"], {
-    cwd: FLEET_PROGRAM,
-    env: { ...process.env, ...fleet.ws.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group: the engine, language host and provider die together
-  });
-  const out: string[] = [];
-  child.stdout.on("data", (b: Buffer) => out.push(b.toString()));
-  child.stderr.on("data", (b: Buffer) => out.push(b.toString()));
-  const exited = new Promise<void>((r) => child.once("close", () => r()));
-  await createsReached(0, Math.ceil(N / 2));
-  process.kill(-child.pid!, "SIGKILL");
-  await exited;
-  fleet.transcript.push(...out);
-  await fleet.setFaults([]);
-  const createdByKilledRun = (await fleet.serverIds()).length;
+test.each(rounds)(
+  "kill -9 of pulumi mid-up (round %i): cancel, refresh, then up takes over what the killed run created",
+  async () => {
+    // Verification answers slowly, so creates are committed on the server while the engine waits.
+    await fleet.setFaults([{ method: "GET", path: "/v1/datasources/*", action: "latency", latencyMs: 3000 }]);
+    const child = spawn(PULUMI_SCRIPT, ["up", "--yes", "--skip-preview"], {
+      cwd: FLEET_PROGRAM,
+      env: { ...process.env, ...fleet.ws.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: the engine, language host and provider die together
+    });
+    const out: string[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b.toString()));
+    child.stderr.on("data", (b: Buffer) => out.push(b.toString()));
+    const exited = new Promise<void>((r) => child.once("close", () => r()));
+    await createsReached(0, Math.ceil(N / 2));
+    process.kill(-child.pid!, "SIGKILL");
+    await exited;
+    fleet.transcript.push(...out);
+    await fleet.setFaults([]);
+    const createdByKilledRun = (await fleet.serverIds()).length;
 
-  // What a user does after a killed up: remove the lock the killed run left (`pulumi cancel`),
-  // clear the pending creates, whose outcome the engine cannot know, with refresh; the next up
-  // then finds what they made.
-  const cancel = await fleet.pulumi(["cancel", "--yes"]);
-  // The file backend can be killed while it writes the checkpoint, which then fails to load
-  // ("failed to load checkpoint: EOF"): the user puts back the backup it keeps beside it.
-  const restored = await restoreCheckpointIfCut();
-  const refresh = await fleet.pulumi(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
-  const up = await fleet.pulumi(["up", "--yes", "--skip-preview"]);
-  // Seen once in ten rounds: the checkpoint found cut short only after these commands succeeded.
-  const restoredAfter = await restoreCheckpointIfCut();
-  await settle("pulumi killed mid-up", {
-    "on server after kill": createdByKilledRun,
-    recovery:
-      ([cancel, refresh, up].every((r) => r.code === 0) ? "cancel + refresh + up converged" : `cancel ${cancel.code}, refresh ${refresh.code}, up ${up.code}`) +
-      (restored ? " (checkpoint cut short by the kill: its .bak put back first)" : "") +
-      (restoredAfter ? " (checkpoint found cut short after the recovery: its .bak put back)" : ""),
-  });
-  expect([cancel.code, refresh.code, up.code]).toEqual([0, 0, 0]);
-}, 600_000);
+    // What a user does after a killed up: remove the lock the killed run left (`pulumi cancel`),
+    // clear the pending creates, whose outcome the engine cannot know, with refresh; the next up
+    // then finds what they made.
+    const cancel = await fleet.pulumi(["cancel", "--yes"]);
+    // The file backend can be killed while it writes the checkpoint, which then fails to load
+    // ("failed to load checkpoint: EOF"): the user puts back the backup it keeps beside it.
+    const restored = await restoreCheckpointIfCut();
+    const refresh = await fleet.pulumi(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
+    const up = await fleet.pulumi(["up", "--yes", "--skip-preview"]);
+    // Seen once in ten rounds: the checkpoint found cut short only after these commands succeeded.
+    const restoredAfter = await restoreCheckpointIfCut();
+    await settle("pulumi killed mid-up", {
+      "on server after kill": createdByKilledRun,
+      recovery:
+        ([cancel, refresh, up].every((r) => r.code === 0)
+          ? "cancel + refresh + up converged"
+          : `cancel ${cancel.code}, refresh ${refresh.code}, up ${up.code}`) +
+        (restored ? " (checkpoint cut short by the kill: its .bak put back first)" : "") +
+        (restoredAfter ? " (checkpoint found cut short after the recovery: its .bak put back)" : ""),
+    });
+    expect([cancel.code, refresh.code, up.code]).toEqual([0, 0, 0]);
+  },
+  600_000,
+);
 
 test("the canary password is nowhere in the engine's output, the server's logs or its data", async () => {
   expect(Object.values(await sweepCanary(fleet, "crash"))).toEqual([0, 0, 0, 0]);

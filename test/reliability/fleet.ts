@@ -1,5 +1,17 @@
 import { join } from "node:path";
-import { filesContaining, pulumiWorkspace, recordFigures, REPO_ROOT, startAbloLocal, startPostgres, type AbloLocal, type Postgres, type PulumiResult, type PulumiWorkspace, type StartAbloLocalOptions } from "@ablo/harness";
+import {
+  filesContaining,
+  pulumiWorkspace,
+  recordFigures,
+  REPO_ROOT,
+  startAbloLocal,
+  startPostgres,
+  type AbloLocal,
+  type Postgres,
+  type PulumiResult,
+  type PulumiWorkspace,
+  type StartAbloLocalOptions,
+} from "@ablo/harness";
 
 // A fleet of N Datasources (test/fixtures/fleet-program) on a real PostgreSQL, a real ablo-local
 // and the real engine, with what the reliability suites count: what state holds, what the server
@@ -114,14 +126,20 @@ export async function startFleet(count: number, options: FleetOptions = {}): Pro
       const all: Array<{ id: string; mark: string | undefined }> = [];
       let after: string | undefined;
       for (;;) {
-        const res = await fetch(`${api.baseUrl}/v1/datasources?limit=100${after ? `&starting_after=${after}` : ""}`, { headers: { authorization: `Bearer ${key}` } });
+        const res = await fetch(`${api.baseUrl}/v1/datasources?limit=100${after ? `&starting_after=${after}` : ""}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
         const page = (await res.json()) as { data: Array<{ id: string; metadata: Record<string, string> }>; has_more: boolean };
         all.push(...page.data.map((d) => ({ id: d.id, mark: d.metadata.pulumi_owner })));
         if (!page.has_more || page.data.length === 0) return all;
         after = page.data.at(-1)!.id;
       }
     },
-    requestsLogged: () => api.logs().split("\n").filter((l) => l.includes("/v1/datasources")).length,
+    requestsLogged: () =>
+      api
+        .logs()
+        .split("\n")
+        .filter((l) => l.includes("/v1/datasources")).length,
     async dispose() {
       for (const ws of workspaces) await ws.dispose();
       await api.stop();

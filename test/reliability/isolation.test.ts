@@ -1,14 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { DatasourceSchema, ErrorBodySchema, type Mode } from "@ablo/api";
-import {
-  AbloClient,
-  AbloError,
-  AbloModeMismatchError,
-  AbloNotFoundError,
-  AbloPermissionError,
-  type DatasourceResponse,
-} from "@ablo/client";
+import { AbloClient, AbloError, AbloModeMismatchError, AbloNotFoundError, AbloPermissionError, type DatasourceResponse } from "@ablo/client";
 import { fullReliabilityRun, recordFigures, startAbloLocal, type AbloLocal, type FigureRow } from "@ablo/harness";
 
 // Tenant and mode isolation through real HTTP: the real @ablo/client and raw fetch against the
@@ -53,9 +46,16 @@ interface Count {
 }
 const counts = new Map<string, Count>();
 /** Who tries: the figures keep read-only tokens (403 is right for them) apart from secret keys (404 only). */
-type Attacker = "other organization, secret key" | "same organization, other mode, secret key" | "read-only token, foreign record" | "read-only token, own records";
+type Attacker =
+  "other organization, secret key" | "same organization, other mode, secret key" | "read-only token, foreign record" | "read-only token, own records";
 const attackerOf = (p: Principal, v: { org: Org; mode: Mode }): Attacker =>
-  p.readOnly ? (p.org === v.org && p.mode === v.mode ? "read-only token, own records" : "read-only token, foreign record") : p.org !== v.org ? "other organization, secret key" : "same organization, other mode, secret key";
+  p.readOnly
+    ? p.org === v.org && p.mode === v.mode
+      ? "read-only token, own records"
+      : "read-only token, foreign record"
+    : p.org !== v.org
+      ? "other organization, secret key"
+      : "same organization, other mode, secret key";
 function count(kind: string, attacker: Attacker, via: Via, outcome: Outcome): void {
   const key = `${kind}\u0000${attacker}`;
   let c = counts.get(key);
@@ -65,33 +65,51 @@ function count(kind: string, attacker: Attacker, via: Via, outcome: Outcome): vo
   c.outcomes[outcome]++;
 }
 
-const KIND_ORDER = ["list (foreign record absent)", "retrieve", "retrieve/delete, id respelled (raw HTTP only)", "list cursor (starting_after)", "update metadata", "update connectionString (rotation)", "update schema", "delete", "idempotency-key reuse (replay of the owner's create)", "create"];
-const ATTACKER_ORDER: Attacker[] = ["other organization, secret key", "same organization, other mode, secret key", "read-only token, foreign record", "read-only token, own records"];
+const KIND_ORDER = [
+  "list (foreign record absent)",
+  "retrieve",
+  "retrieve/delete, id respelled (raw HTTP only)",
+  "list cursor (starting_after)",
+  "update metadata",
+  "update connectionString (rotation)",
+  "update schema",
+  "delete",
+  "idempotency-key reuse (replay of the owner's create)",
+  "create",
+];
+const ATTACKER_ORDER: Attacker[] = [
+  "other organization, secret key",
+  "same organization, other mode, secret key",
+  "read-only token, foreign record",
+  "read-only token, own records",
+];
 const order = (key: string): number => {
   const [kind, attacker] = key.split("\u0000") as [string, Attacker];
   return KIND_ORDER.indexOf(kind) * 10 + ATTACKER_ORDER.indexOf(attacker);
 };
 
 afterAll(() => {
-  const rows: FigureRow[] = [...counts].sort(([a], [b]) => order(a) - order(b)).map(([key, c]) => {
-    const [kind, attacker] = key.split("\u0000") as [string, string];
-    return {
-      kind,
-      attacker,
-      "attempts (client + raw HTTP)": c.client ? `${c.client} + ${c.raw}` : `${c.raw} raw`,
-      "refused by client": c.outcomes["client refused"],
-      "404": c.outcomes["404"],
-      "403": c.outcomes["403"],
-      "absent from list": c.outcomes.absent,
-      "own new record, no replay": c.outcomes["own record"],
-      allowed: c.outcomes.allowed + c.outcomes.other,
-    };
-  });
+  const rows: FigureRow[] = [...counts]
+    .sort(([a], [b]) => order(a) - order(b))
+    .map(([key, c]) => {
+      const [kind, attacker] = key.split("\u0000") as [string, string];
+      return {
+        kind,
+        attacker,
+        "attempts (client + raw HTTP)": c.client ? `${c.client} + ${c.raw}` : `${c.raw} raw`,
+        "refused by client": c.outcomes["client refused"],
+        "404": c.outcomes["404"],
+        "403": c.outcomes["403"],
+        "absent from list": c.outcomes.absent,
+        "own new record, no replay": c.outcomes["own record"],
+        allowed: c.outcomes.allowed + c.outcomes.other,
+      };
+    });
   recordFigures({
     section: "4. Isolation",
     what:
       `Organizations A and B, ${PER_GROUP} datasources per organization and mode (sandbox and live); every other key (other organization, other mode, read-only capability tokens) ` +
-      "tries every operation on every record, through @ablo/client and as raw HTTP; \"refused by client\" = mode mismatch caught before sending; allowed (any other outcome) must be 0.",
+      'tries every operation on every record, through @ablo/client and as raw HTTP; "refused by client" = mode mismatch caught before sending; allowed (any other outcome) must be 0.',
     rows,
   });
 });
@@ -153,7 +171,14 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
   const rawOutcome = (a: RawAnswer): Outcome => (a.status >= 200 && a.status < 300 ? "allowed" : a.status === 404 ? "404" : a.status === 403 ? "403" : "other");
 
   function principal(label: string, org: Org, mode: Mode, token: string, readOnly: boolean): Principal {
-    const p: Principal = { label, org, mode, token, readOnly, client: new AbloClient({ apiKey: token, baseUrl: api.baseUrl, maxRetries: 0, timeoutMs: 15_000 }) };
+    const p: Principal = {
+      label,
+      org,
+      mode,
+      token,
+      readOnly,
+      client: new AbloClient({ apiKey: token, baseUrl: api.baseUrl, maxRetries: 0, timeoutMs: 15_000 }),
+    };
     principals.push(p);
     return p;
   }
@@ -196,12 +221,16 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
       const own = victims.filter((v) => v.owner.org === p.org && v.owner.mode === p.mode).map((v) => v.ds.id);
       expect(seen.sort()).toEqual([...own].sort());
       // Counted as the list attempt of every foreign record: none is in this key's list.
-      for (const v of victims) if (v.owner.org !== p.org || v.owner.mode !== p.mode) count("list (foreign record absent)", attackerOf(p, v.owner), "client", seen.includes(v.ds.id) ? "allowed" : "absent");
+      for (const v of victims)
+        if (v.owner.org !== p.org || v.owner.mode !== p.mode)
+          count("list (foreign record absent)", attackerOf(p, v.owner), "client", seen.includes(v.ds.id) ? "allowed" : "absent");
       const page = await raw("GET", "/v1/datasources?limit=100", p.token);
       expect(page.status).toBe(200);
       const ids = (page.json as { data: Array<{ id: string }> }).data.map((d) => d.id);
       expect(ids.sort()).toEqual([...own].sort());
-      for (const v of victims) if (v.owner.org !== p.org || v.owner.mode !== p.mode) count("list (foreign record absent)", attackerOf(p, v.owner), "raw HTTP", ids.includes(v.ds.id) ? "allowed" : "absent");
+      for (const v of victims)
+        if (v.owner.org !== p.org || v.owner.mode !== p.mode)
+          count("list (foreign record absent)", attackerOf(p, v.owner), "raw HTTP", ids.includes(v.ds.id) ? "allowed" : "absent");
     }
   });
 
@@ -264,8 +293,18 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
         const serverRefusal = p.readOnly ? "403" : "404";
         const clientExpect = modeMismatch ? "client refused" : serverRefusal;
         const attempts: Array<[string, () => Promise<unknown>, string, unknown]> = [
-          ["update metadata", () => p.client.datasources.update(id, { metadata: { owner: "thief", added: "x" } }), "POST", { metadata: { owner: "thief", added: "x" } }],
-          ["update connectionString (rotation)", () => p.client.datasources.update(id, { connectionString: url(Number(v.body.metadata.n), "thief") }), "POST", { connectionString: url(Number(v.body.metadata.n), "thief") }],
+          [
+            "update metadata",
+            () => p.client.datasources.update(id, { metadata: { owner: "thief", added: "x" } }),
+            "POST",
+            { metadata: { owner: "thief", added: "x" } },
+          ],
+          [
+            "update connectionString (rotation)",
+            () => p.client.datasources.update(id, { connectionString: url(Number(v.body.metadata.n), "thief") }),
+            "POST",
+            { connectionString: url(Number(v.body.metadata.n), "thief") },
+          ],
           ["update schema", () => p.client.datasources.update(id, { schema: "stolen" }), "POST", { schema: "stolen" }],
           ["delete", () => p.client.datasources.del(id), "DELETE", undefined],
         ];
@@ -273,7 +312,13 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
           const r = await viaClient(call);
           count(kind, attackerOf(p, v.owner), "client", r.outcome);
           expect(`${kind} by ${p.label}: ${r.outcome}`).toBe(`${kind} by ${p.label}: ${clientExpect}`);
-          const a = await raw(method, `/v1/datasources/${id}`, p.token, body, method === "POST" ? { "idempotency-key": `iso-attack-${randomBytes(6).toString("hex")}` } : {});
+          const a = await raw(
+            method,
+            `/v1/datasources/${id}`,
+            p.token,
+            body,
+            method === "POST" ? { "idempotency-key": `iso-attack-${randomBytes(6).toString("hex")}` } : {},
+          );
           count(kind, attackerOf(p, v.owner), "raw HTTP", rawOutcome(a));
           expect(`${kind} by ${p.label}: ${a.status}`).toBe(`${kind} by ${p.label}: ${serverRefusal}`);
         }
@@ -288,7 +333,12 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
       for (const p of foreignTo(v)) {
         const r = await viaClient(() => p.client.datasources.create(v.body, { idempotencyKey: v.idempotencyKey }));
         const replayed = r.outcome === "allowed" && (r.value as DatasourceResponse).id === v.ds.id;
-        count("idempotency-key reuse (replay of the owner's create)", attackerOf(p, v.owner), "client", replayed ? "allowed" : r.outcome === "allowed" ? "own record" : r.outcome);
+        count(
+          "idempotency-key reuse (replay of the owner's create)",
+          attackerOf(p, v.owner),
+          "client",
+          replayed ? "allowed" : r.outcome === "allowed" ? "own record" : r.outcome,
+        );
         if (p.readOnly) {
           expect(r.outcome).toBe("403");
         } else {
@@ -303,7 +353,12 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
         // The body exactly as the client sent it (defaults filled in), so the key's parameters match.
         const a = await raw("POST", "/v1/datasources", p.token, { connection: "direct", schema: "public", ...v.body }, { "idempotency-key": v.idempotencyKey });
         const rawReplayed = a.status === 200 && (a.json as { id: string }).id === v.ds.id;
-        count("idempotency-key reuse (replay of the owner's create)", attackerOf(p, v.owner), "raw HTTP", rawReplayed ? "allowed" : a.status === 200 ? "own record" : rawOutcome(a));
+        count(
+          "idempotency-key reuse (replay of the owner's create)",
+          attackerOf(p, v.owner),
+          "raw HTTP",
+          rawReplayed ? "allowed" : a.status === 200 ? "own record" : rawOutcome(a),
+        );
         expect(rawReplayed).toBe(false);
         expect(a.status).toBe(p.readOnly ? 403 : 200);
         if (a.status === 200) {
@@ -329,8 +384,20 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
       expect(await token.client.datasources.retrieve(v.ds.id)).toEqual(before.get(v.ds.id));
       const writes: Array<[string, () => Promise<unknown>, string, string, unknown]> = [
         ["create", () => token.client.datasources.create({ connectionString: url(99) }), "POST", "/v1/datasources", { connectionString: url(99) }],
-        ["update metadata", () => token.client.datasources.update(v.ds.id, { metadata: { owner: "token" } }), "POST", `/v1/datasources/${v.ds.id}`, { metadata: { owner: "token" } }],
-        ["update connectionString (rotation)", () => token.client.datasources.update(v.ds.id, { connectionString: url(Number(v.body.metadata.n), "token") }), "POST", `/v1/datasources/${v.ds.id}`, { connectionString: url(Number(v.body.metadata.n), "token") }],
+        [
+          "update metadata",
+          () => token.client.datasources.update(v.ds.id, { metadata: { owner: "token" } }),
+          "POST",
+          `/v1/datasources/${v.ds.id}`,
+          { metadata: { owner: "token" } },
+        ],
+        [
+          "update connectionString (rotation)",
+          () => token.client.datasources.update(v.ds.id, { connectionString: url(Number(v.body.metadata.n), "token") }),
+          "POST",
+          `/v1/datasources/${v.ds.id}`,
+          { connectionString: url(Number(v.body.metadata.n), "token") },
+        ],
         ["delete", () => token.client.datasources.del(v.ds.id), "DELETE", `/v1/datasources/${v.ds.id}`, undefined],
       ];
       for (const [kind, call, method, path, body] of writes) {
@@ -355,7 +422,12 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
     for (const p of principals) {
       const seen: string[] = [];
       for await (const d of p.client.datasources.listAutoPaging({ limit: 100 })) seen.push(d.id);
-      expect(seen.sort()).toEqual(victims.filter((v) => v.owner.org === p.org && v.owner.mode === p.mode).map((v) => v.ds.id).sort());
+      expect(seen.sort()).toEqual(
+        victims
+          .filter((v) => v.owner.org === p.org && v.owner.mode === p.mode)
+          .map((v) => v.ds.id)
+          .sort(),
+      );
     }
   });
 
@@ -374,7 +446,12 @@ describe("isolation between organizations, modes and scopes (real HTTP, real cli
       if (key.endsWith("secret key")) expect(`${what}: 403 ×${c.outcomes["403"]}`).toBe(`${what}: 403 ×0`);
     }
     expect(new Set([...counts.keys()].map((k) => k.split("\u0000")[1]))).toEqual(
-      new Set(["other organization, secret key", "same organization, other mode, secret key", "read-only token, foreign record", "read-only token, own records"]),
+      new Set([
+        "other organization, secret key",
+        "same organization, other mode, secret key",
+        "read-only token, foreign record",
+        "read-only token, own records",
+      ]),
     );
     expect(thrown.length).toBeGreaterThan(0);
     for (const e of thrown) {

@@ -44,32 +44,36 @@ test("two ups of one stack at once: the lock refuses one, and state and server a
   expect(await fleet.serverIds()).toEqual([]);
 }, 600_000);
 
-test.each(PARALLEL)("two stacks of one organization at once, --parallel %i: each holds exactly its own", async (parallel) => {
-  const p = ["--parallel", String(parallel)];
-  const started = Date.now();
-  const ups = await Promise.all([fleet.pulumi(["up", "--yes", "--skip-preview", ...p]), second.pulumi(["up", "--yes", "--skip-preview", ...p])]);
-  const upSeconds = (Date.now() - started) / 1000;
-  const [stateA, stateB] = await Promise.all([fleet.stateIds(), second.stateIds()]);
-  const server = await fleet.serverIds();
-  const { duplicates, orphans } = compare(server, [...stateA, ...stateB]);
-  const t = Date.now();
-  const downs = await Promise.all([fleet.pulumi(["destroy", "--yes", "--skip-preview", ...p]), second.pulumi(["destroy", "--yes", "--skip-preview", ...p])]);
-  const destroySeconds = (Date.now() - t) / 1000;
-  const left = (await fleet.serverIds()).length;
-  rows.push({
-    scenario: `two stacks at once, --parallel ${parallel}`,
-    "exit codes": [...ups, ...downs].map((r) => r.code).join(" "),
-    "in state": `${stateA.length} + ${stateB.length}`,
-    duplicates,
-    orphans,
-    "left after destroy": left,
-    "up s": upSeconds.toFixed(1),
-    "destroy s": destroySeconds.toFixed(1),
-  });
-  expect([...ups, ...downs].map((r) => r.code)).toEqual([0, 0, 0, 0]);
-  expect(new Set([...stateA, ...stateB]).size).toBe(2 * N);
-  expect({ duplicates, orphans, left }).toEqual({ duplicates: 0, orphans: 0, left: 0 });
-}, 600_000);
+test.each(PARALLEL)(
+  "two stacks of one organization at once, --parallel %i: each holds exactly its own",
+  async (parallel) => {
+    const p = ["--parallel", String(parallel)];
+    const started = Date.now();
+    const ups = await Promise.all([fleet.pulumi(["up", "--yes", "--skip-preview", ...p]), second.pulumi(["up", "--yes", "--skip-preview", ...p])]);
+    const upSeconds = (Date.now() - started) / 1000;
+    const [stateA, stateB] = await Promise.all([fleet.stateIds(), second.stateIds()]);
+    const server = await fleet.serverIds();
+    const { duplicates, orphans } = compare(server, [...stateA, ...stateB]);
+    const t = Date.now();
+    const downs = await Promise.all([fleet.pulumi(["destroy", "--yes", "--skip-preview", ...p]), second.pulumi(["destroy", "--yes", "--skip-preview", ...p])]);
+    const destroySeconds = (Date.now() - t) / 1000;
+    const left = (await fleet.serverIds()).length;
+    rows.push({
+      scenario: `two stacks at once, --parallel ${parallel}`,
+      "exit codes": [...ups, ...downs].map((r) => r.code).join(" "),
+      "in state": `${stateA.length} + ${stateB.length}`,
+      duplicates,
+      orphans,
+      "left after destroy": left,
+      "up s": upSeconds.toFixed(1),
+      "destroy s": destroySeconds.toFixed(1),
+    });
+    expect([...ups, ...downs].map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(new Set([...stateA, ...stateB]).size).toBe(2 * N);
+    expect({ duplicates, orphans, left }).toEqual({ duplicates: 0, orphans: 0, left: 0 });
+  },
+  600_000,
+);
 
 test("the canary password is nowhere in the engine's output, the server's logs or its data", async () => {
   expect(Object.values(await sweepCanary(fleet, "team"))).toEqual([0, 0, 0, 0]);

@@ -60,7 +60,9 @@ test("Datasource.get reads by id without inputs", async () => {
 test("declares every stored field of a direct datasource as an output, and nothing else", async () => {
   const { OUTPUTS } = await import("../../sdk/src/datasource");
   const { DirectDatasourceSchema, camel } = await import("@ablo/api");
-  const stored = Object.keys(DirectDatasourceSchema.shape).filter((k) => !["id", "object", "connection", "provider"].includes(k)).map(camel);
+  const stored = Object.keys(DirectDatasourceSchema.shape)
+    .filter((k) => !["id", "object", "connection", "provider"].includes(k))
+    .map(camel);
   expect([...OUTPUTS].sort()).toEqual([...stored, "port", "fingerprint"].sort());
 });
 

@@ -23,7 +23,8 @@ let readOnly: string; // acme sandbox capability: read
 let writeOnly: string; // acme sandbox capability: write
 let liveRead: string; // acme live capability: read + write
 const { call, transcript } = client(() => api.baseUrl);
-const create = (token: string, body: unknown, headers?: Record<string, string>) => call("POST", "/v1/datasources", { token, body, ...(headers ? { headers } : {}) });
+const create = (token: string, body: unknown, headers?: Record<string, string>) =>
+  call("POST", "/v1/datasources", { token, body, ...(headers ? { headers } : {}) });
 
 beforeAll(async () => {
   api = await startAbloLocal({ verification: false, dnsMap: DNS, rateLimit: 0 });
@@ -147,7 +148,11 @@ describe("create, retrieve, list, update, delete", () => {
 
   test("query parameters anywhere but the list are unknown parameters", async () => {
     const { id } = (await create(testKey, { connectionString: cs() })).json;
-    for (const [m, p] of [["GET", `/v1/datasources/${id}?expand=x`], ["DELETE", `/v1/datasources/${id}?force=1`], ["POST", "/v1/datasources?dry_run=1"]] as const) {
+    for (const [m, p] of [
+      ["GET", `/v1/datasources/${id}?expand=x`],
+      ["DELETE", `/v1/datasources/${id}?force=1`],
+      ["POST", "/v1/datasources?dry_run=1"],
+    ] as const) {
       const r = await call(m, p, { token: testKey, ...(m === "POST" ? { body: { connectionString: cs() } } : {}) });
       expect({ m, status: r.status, code: r.json.error?.code }).toEqual({ m, status: 400, code: "parameter_unknown" });
     }
@@ -174,7 +179,10 @@ describe("create, retrieve, list, update, delete", () => {
 
   test("rotation keeps host, port and database; other targets or schemas are 400", async () => {
     const { id } = (await create(testKey, { connectionString: cs() })).json;
-    const rotated = await call("POST", `/v1/datasources/${id}`, { token: testKey, body: { connectionString: `postgresql://app_v2:${CANARY}x@DB.example.com:5432/shop?sslmode=require` } });
+    const rotated = await call("POST", `/v1/datasources/${id}`, {
+      token: testKey,
+      body: { connectionString: `postgresql://app_v2:${CANARY}x@DB.example.com:5432/shop?sslmode=require` },
+    });
     expect(rotated.status).toBe(200);
     expect(rotated.json).toMatchObject({ id, status: "unverified", host: "db.example.com", display_name: "app_v2@DB.example.com:5432/shop" });
     for (const [what, body, param] of [
@@ -184,7 +192,12 @@ describe("create, retrieve, list, update, delete", () => {
       ["schema", { schema: "other" }, "schema"],
     ] as const) {
       const r = await call("POST", `/v1/datasources/${id}`, { token: testKey, body });
-      expect({ what, status: r.status, param: r.json.error?.param, type: r.json.error?.type }).toEqual({ what, status: 400, param, type: "invalid_request_error" });
+      expect({ what, status: r.status, param: r.json.error?.param, type: r.json.error?.type }).toEqual({
+        what,
+        status: 400,
+        param,
+        type: "invalid_request_error",
+      });
     }
     const unknown = await call("POST", `/v1/datasources/${id}`, { token: testKey, body: { host: "x" } });
     expect(unknown.json.error).toMatchObject({ code: "parameter_unknown", param: "host" });
@@ -198,14 +211,24 @@ describe("create, retrieve, list, update, delete", () => {
     expect(del.status).toBe(200);
     expect(DeletedDatasourceSchema.parse(del.json)).toEqual({ object: "datasource", id, deleted: true });
     expect(del.text).toBe(JSON.stringify({ object: "datasource", id, deleted: true }));
-    for (const [method, body] of [["DELETE", undefined], ["GET", undefined], ["POST", { metadata: { a: "b" } }]] as const) {
+    for (const [method, body] of [
+      ["DELETE", undefined],
+      ["GET", undefined],
+      ["POST", { metadata: { a: "b" } }],
+    ] as const) {
       const r = await call(method, `/v1/datasources/${id}`, { token: testKey, ...(body ? { body } : {}) });
       expect({ method, status: r.status, code: r.json.error?.code }).toEqual({ method, status: 404, code: "resource_missing" });
     }
   });
 
   test("unknown routes and methods are JSON 404s", async () => {
-    for (const [m, p] of [["GET", "/v1/nothing"], ["PUT", "/v1/datasources"], ["PATCH", "/v1/datasources/ds_test_x"], ["GET", "/_admin/faults"], ["GET", "/_bench/empty"]]) {
+    for (const [m, p] of [
+      ["GET", "/v1/nothing"],
+      ["PUT", "/v1/datasources"],
+      ["PATCH", "/v1/datasources/ds_test_x"],
+      ["GET", "/_admin/faults"],
+      ["GET", "/_bench/empty"],
+    ]) {
       const r = await call(m!, p!, { token: testKey });
       expect({ m, p, status: r.status, code: r.json.error.code }).toEqual({ m, p, status: 404, code: "unrecognized_request_url" });
     }
@@ -223,7 +246,13 @@ describe("validation at registration", () => {
     ["metadata value not a string", { connectionString: cs(), metadata: { a: 1 } }, 400, "parameter_invalid", "metadata[a]"],
     ["metadata key too long", { connectionString: cs(), metadata: { ["k".repeat(41)]: "v" } }, 400, "parameter_invalid", `metadata[${"k".repeat(41)}]`],
     ["metadata value too long", { connectionString: cs(), metadata: { k: "v".repeat(501) } }, 400, "parameter_invalid", "metadata[k]"],
-    ["51 metadata keys", { connectionString: cs(), metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) }, 400, "parameter_invalid", "metadata"],
+    [
+      "51 metadata keys",
+      { connectionString: cs(), metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) },
+      400,
+      "parameter_invalid",
+      "metadata",
+    ],
     ["mysql scheme", { connectionString: `mysql://app:${CANARY}@db.example.com/shop` }, 400, "invalid_scheme", "connectionString"],
     ["not a URI", { connectionString: `host=db.example.com password=${CANARY}` }, 400, "invalid_scheme", "connectionString"],
     ["loopback", { connectionString: cs("127.0.0.1") }, 400, "host_not_public", "connectionString"],
@@ -237,7 +266,13 @@ describe("validation at registration", () => {
     ["name resolving to public and loopback", { connectionString: cs("mixed.example.com") }, 400, "host_not_public", "connectionString"],
     ["name resolving to the metadata address", { connectionString: cs("metadata.example.com") }, 400, "host_not_public", "connectionString"],
     ["unresolvable name", { connectionString: cs("nowhere.example.com") }, 400, "resolution_failed", "connectionString"],
-    ["multi-host with a private one", { connectionString: `postgres://app:${CANARY}@db.example.com:5432,10.0.0.2:5432/shop` }, 400, "host_not_public", "connectionString"],
+    [
+      "multi-host with a private one",
+      { connectionString: `postgres://app:${CANARY}@db.example.com:5432,10.0.0.2:5432/shop` },
+      400,
+      "host_not_public",
+      "connectionString",
+    ],
     ["unix socket", { connectionString: `postgres://app:${CANARY}@%2Fvar%2Frun%2Fpostgresql/shop` }, 400, "unix_socket", "connectionString"],
     ["host= redirect", { connectionString: `${cs()}?host=10.0.0.1` }, 400, "host_param_conflict", "connectionString"],
     ["file parameter", { connectionString: `${cs()}?sslrootcert=/etc/passwd` }, 400, "param_not_allowed", "connectionString"],
@@ -249,7 +284,9 @@ describe("validation at registration", () => {
   });
 
   test("public addresses and multi-host strings of public hosts are accepted", async () => {
-    const multi = await create(testKey, { connectionString: `postgres://app:${CANARY}@db.example.com:5432,replica.example.com:5433/shop?target_session_attrs=read-write` });
+    const multi = await create(testKey, {
+      connectionString: `postgres://app:${CANARY}@db.example.com:5432,replica.example.com:5433/shop?target_session_attrs=read-write`,
+    });
     expect(multi.status).toBe(200);
     expect(multi.json).toMatchObject({ host: "db.example.com,replica.example.com", display_name: "app@db.example.com:5432,replica.example.com:5433/shop" });
     const v6 = await create(testKey, { connectionString: `postgresql://app:${CANARY}@[2606:4700:4700::1111]:5432/shop` });
@@ -301,7 +338,12 @@ describe("authentication and scopes", () => {
     ["garbage", { authorization: "Bearer nonsense" }, "api_key_invalid"],
     ["Basic auth", { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` }, "api_key_invalid"],
   ])("%s is 401", async (_what, headers, code) => {
-    for (const [m, p] of [["GET", "/v1/datasources"], ["POST", "/v1/datasources"], ["GET", "/v1/datasources/ds_test_x"], ["DELETE", "/v1/datasources/ds_test_x"]]) {
+    for (const [m, p] of [
+      ["GET", "/v1/datasources"],
+      ["POST", "/v1/datasources"],
+      ["GET", "/v1/datasources/ds_test_x"],
+      ["DELETE", "/v1/datasources/ds_test_x"],
+    ]) {
       const r = await call(m!, p!, { headers });
       expect({ m, p, status: r.status, type: r.json.error.type, code: r.json.error.code }).toEqual({ m, p, status: 401, type: "authentication_error", code });
     }
@@ -336,7 +378,11 @@ describe("authentication and scopes", () => {
 describe("isolation", () => {
   test("another organization's id is 404 for every operation, and never listed", async () => {
     const mine = (await create(testKey, { connectionString: cs() })).json;
-    for (const [method, body] of [["GET", undefined], ["POST", { metadata: { x: "y" } }], ["DELETE", undefined]] as const) {
+    for (const [method, body] of [
+      ["GET", undefined],
+      ["POST", { metadata: { x: "y" } }],
+      ["DELETE", undefined],
+    ] as const) {
       const r = await call(method, `/v1/datasources/${mine.id}`, { token: otherKey, ...(body ? { body } : {}) });
       expect({ method, status: r.status, code: r.json.error?.code }).toEqual({ method, status: 404, code: "resource_missing" });
     }
@@ -384,7 +430,11 @@ describe("idempotency", () => {
     const other = await create(otherKey, { connectionString: cs(), schema: "other" }, { "idempotency-key": "idem-conflict" });
     expect(other.status).toBe(409);
     expect(other.json.error).toMatchObject({ type: "idempotency_error", code: "idempotency_key_reused" });
-    const elsewhere = await call("POST", `/v1/datasources/${first.json.id}`, { token: otherKey, body: { connectionString: cs() }, headers: { "idempotency-key": "idem-conflict" } });
+    const elsewhere = await call("POST", `/v1/datasources/${first.json.id}`, {
+      token: otherKey,
+      body: { connectionString: cs() },
+      headers: { "idempotency-key": "idem-conflict" },
+    });
     expect(elsewhere.status).toBe(409);
   });
 
@@ -434,7 +484,10 @@ test("every request is logged once as JSON with its request id, without headers 
   const r = await call("GET", "/v1/datasources?limit=1", { token: testKey });
   const id = r.headers.get("request-id")!;
   const lines = await eventually(async () => {
-    const found = api.logs().split("\n").filter((l) => l.includes(id));
+    const found = api
+      .logs()
+      .split("\n")
+      .filter((l) => l.includes(id));
     return found.length > 0 ? found : undefined;
   });
   expect(lines).toHaveLength(1);

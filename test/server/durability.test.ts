@@ -19,7 +19,9 @@ const { call } = abloLocalForSuite({ verification: false, dnsMap: DNS, rateLimit
 const list = async () => (await call("GET", "/v1/datasources?limit=100", { token: key })).json.data as Array<{ id: string }>;
 
 test("every answered create, update and delete survives kill -9", async () => {
-  const created = await Promise.all(Array.from({ length: 25 }, (_, i) => call("POST", "/v1/datasources", { token: key, body: { connectionString: cs(i), metadata: { i: String(i) } } })));
+  const created = await Promise.all(
+    Array.from({ length: 25 }, (_, i) => call("POST", "/v1/datasources", { token: key, body: { connectionString: cs(i), metadata: { i: String(i) } } })),
+  );
   expect(created.every((r) => r.status === 200)).toBe(true);
   const [gone, changed] = [created[0]!.json.id as string, created[1]!.json.id as string];
   expect((await call("DELETE", `/v1/datasources/${gone}`, { token: key })).status).toBe(200);
@@ -69,7 +71,11 @@ describe("master key", () => {
     try {
       const s = await startAbloLocal({ dataDir, verification: false, dnsMap: DNS, env });
       const k = await s.createKey("env", "test");
-      const r = await fetch(`${s.baseUrl}/v1/datasources`, { method: "POST", headers: { authorization: `Bearer ${k}`, "content-type": "application/json" }, body: JSON.stringify({ connectionString: cs(1) }) });
+      const r = await fetch(`${s.baseUrl}/v1/datasources`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${k}`, "content-type": "application/json" },
+        body: JSON.stringify({ connectionString: cs(1) }),
+      });
       expect(r.status).toBe(200);
       await s.kill9();
       expect(existsSync(join(dataDir, "master.key"))).toBe(false);

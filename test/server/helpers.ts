@@ -35,7 +35,11 @@ export function client(baseUrl: () => string) {
       body = JSON.stringify(opts.body);
       headers["content-type"] ??= "application/json";
     }
-    const res = await fetch(`${baseUrl()}${path}`, { method, headers, ...(body !== undefined ? { body: new Uint8Array(body instanceof Buffer ? body : Buffer.from(body)) } : {}) });
+    const res = await fetch(`${baseUrl()}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: new Uint8Array(body instanceof Buffer ? body : Buffer.from(body)) } : {}),
+    });
     const text = await res.text();
     transcript.push(text, JSON.stringify([...res.headers]));
     const requestId = res.headers.get("request-id");

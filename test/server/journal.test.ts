@@ -125,7 +125,12 @@ describe("Store journal", () => {
         expect(reopened.getDatasourceById(a.id)?.id).toBe(a.id);
         expect(reopened.getDatasourceById(b.id)?.id).toBe(b.id);
         const back = reopened.getIdempotency("org_j", "test", "k-1", 0)!;
-        expect({ ...back, fingerprint: Buffer.from(back.fingerprint) }).toEqual({ fingerprint: entry.fingerprint, status: 200, body: entry.body, created: entry.created });
+        expect({ ...back, fingerprint: Buffer.from(back.fingerprint) }).toEqual({
+          fingerprint: entry.fingerprint,
+          status: 200,
+          body: entry.body,
+          created: entry.created,
+        });
         expect(reopened.getIdempotency("org_j", "test", "k-2", 0)).toBeUndefined();
       });
     } finally {
@@ -190,11 +195,18 @@ describe("server", () => {
   test("create answers (built without a second schema pass) satisfy DatasourceSchema and equal what retrieve answers", async () => {
     const bodies = [
       { connectionString: `postgres://app:${CANARY}@db.example.com:5432/shop` },
-      { connectionString: `postgresql://app:${CANARY}@db.example.com/shop?sslmode=require`, schema: "analytics", metadata: { a: "1", "b-key": "x".repeat(200) } },
-      { connectionString: `postgres://app:${CANARY}@db.example.com:5432,db2.example.com:6543/shop`, metadata: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])) },
+      {
+        connectionString: `postgresql://app:${CANARY}@db.example.com/shop?sslmode=require`,
+        schema: "analytics",
+        metadata: { a: "1", "b-key": "x".repeat(200) },
+      },
+      {
+        connectionString: `postgres://app:${CANARY}@db.example.com:5432,db2.example.com:6543/shop`,
+        metadata: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])),
+      },
       { connectionString: `postgres://app:${CANARY}@93.184.216.34:5432/shop`, connection: "direct" },
       { connectionString: `postgres://app:${CANARY}@[2606:2800:220:1:248:1893:25c8:1946]:5432` },
-      { connectionString: `postgres://%C3%BCser:${CANARY}@db.example.com/d%C3%BCb`, metadata: { "ünï": "cödé \" \\ \n" } },
+      { connectionString: `postgres://%C3%BCser:${CANARY}@db.example.com/d%C3%BCb`, metadata: { ünï: 'cödé " \\ \n' } },
     ];
     for (const body of bodies) {
       const r = await call("POST", "/v1/datasources", { token: key, body });

@@ -92,7 +92,11 @@ describe("fault injection", () => {
     const before = await count();
     await setFaults([{ method: "POST", path: "/v1/datasources", action: "reset", count: 1 }]);
     await expect(
-      rawRequest(`${api.baseUrl}/v1/datasources`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) }),
+      rawRequest(`${api.baseUrl}/v1/datasources`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
     ).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|EPIPE/) });
     expect(await count()).toBe(before);
   });

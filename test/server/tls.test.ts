@@ -30,7 +30,17 @@ const logger: AbloLogger = { debug: (message, fields) => void clientLog.push({ m
 
 function clientWith(agent: HttpsAgent, extra: Partial<AbloClientOptions> = {}): AbloClient {
   agents.push(agent);
-  return new AbloClient({ apiKey: key, baseUrl: api.baseUrl, httpAgent: agent, logger, maxRetries: 3, initialRetryDelayMs: 20, maxRetryDelayMs: 50, timeoutMs: 10_000, ...extra });
+  return new AbloClient({
+    apiKey: key,
+    baseUrl: api.baseUrl,
+    httpAgent: agent,
+    logger,
+    maxRetries: 3,
+    initialRetryDelayMs: 20,
+    maxRetryDelayMs: 50,
+    timeoutMs: 10_000,
+    ...extra,
+  });
 }
 const trusting = () => clientWith(new HttpsAgent({ ca: readFileSync(api.caPath!), keepAlive: true }));
 
@@ -63,7 +73,12 @@ test("a client trusting the CA creates, retrieves (past an injected reset) and d
   const from = clientLog.length;
   expect(await c.datasources.retrieve(created.id)).toMatchObject({ id: created.id });
   // The first attempt was reset by the server (over TLS), the retry answered.
-  expect(clientLog.slice(from).filter((l) => l.message === "ablo retry").map((l) => l.fields.code)).toEqual(["ECONNRESET"]);
+  expect(
+    clientLog
+      .slice(from)
+      .filter((l) => l.message === "ablo retry")
+      .map((l) => l.fields.code),
+  ).toEqual(["ECONNRESET"]);
   expect(api.logs()).toContain("fault: connection reset");
   expect(await c.datasources.del(created.id)).toMatchObject({ id: created.id, deleted: true });
   expect((await c.datasources.list()).data).toEqual([]);
@@ -83,7 +98,11 @@ test("without the CA: a typed tls_untrusted error after one request, naming no s
   const e = error as AbloConnectionError;
   expect(e.code).toBe("tls_untrusted");
   const port = new URL(api.baseUrl).port;
-  expect(e.message).toMatch(new RegExp(`^POST /v1/datasources: the TLS certificate of 127\\.0\\.0\\.1:${port} is not trusted \\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\\)\\. `));
+  expect(e.message).toMatch(
+    new RegExp(
+      `^POST /v1/datasources: the TLS certificate of 127\\.0\\.0\\.1:${port} is not trusted \\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\\)\\. `,
+    ),
+  );
   expect(e.message).toContain("NODE_EXTRA_CA_CERTS");
   expect(e.message).toContain("<data>/tls/ca.pem");
   // One attempt, one connection, no retry.

@@ -207,9 +207,19 @@ describe("request parsing", () => {
     };
     expect(parseJsonBody("application/json", body("[".repeat(64) + "]".repeat(64)))).toBeDefined();
     for (const deep of ["[".repeat(65) + "]".repeat(65), '{"a":'.repeat(100_000) + "1" + "}".repeat(100_000), "[".repeat(200_000) + "]".repeat(200_000)]) {
-      expect(thrown(deep)).toMatchObject({ status: 400, type: "invalid_request_error", code: "json_too_deep", message: "The request body is nested more than 64 levels deep." });
+      expect(thrown(deep)).toMatchObject({
+        status: 400,
+        type: "invalid_request_error",
+        code: "json_too_deep",
+        message: "The request body is nested more than 64 levels deep.",
+      });
     }
-    for (const proto of ['{"__proto__":{}}', '{"a":[{"b":{"__proto__":1}}]}', '{"\\u005f_proto__":{"x":1}}', `${"[".repeat(60)}{"__proto__":1}${"]".repeat(60)}`]) {
+    for (const proto of [
+      '{"__proto__":{}}',
+      '{"a":[{"b":{"__proto__":1}}]}',
+      '{"\\u005f_proto__":{"x":1}}',
+      `${"[".repeat(60)}{"__proto__":1}${"]".repeat(60)}`,
+    ]) {
       expect(thrown(proto)).toMatchObject({ status: 400, code: "parameter_invalid", message: "Parameter names must not be __proto__." });
     }
     // The string "__proto__" as a value is no member.
@@ -236,9 +246,17 @@ describe("request parsing", () => {
     const secret = "postgres://app:hunter2@db.example.com/shop";
     for (const name of [secret, "hunter2", "a".repeat(41), "x y", "limit[]"]) {
       const e = err(ListParamsSchema, { [name]: "1" });
-      expect(e).toMatchObject({ code: "parameter_unknown", param: undefined, message: "Received an unknown parameter (its name is not shown: only names of letters and underscores are)." });
+      expect(e).toMatchObject({
+        code: "parameter_unknown",
+        param: undefined,
+        message: "Received an unknown parameter (its name is not shown: only names of letters and underscores are).",
+      });
     }
-    expect(err(ListParamsSchema, { colour: "red" })).toMatchObject({ code: "parameter_unknown", param: "colour", message: "Received unknown parameter: colour." });
+    expect(err(ListParamsSchema, { colour: "red" })).toMatchObject({
+      code: "parameter_unknown",
+      param: "colour",
+      message: "Received unknown parameter: colour.",
+    });
     expect(err(CreateDatasourceParamsSchema, { connectionString: "x", displayName: "y" })).toMatchObject({ param: "displayName" });
     const meta = err(CreateDatasourceParamsSchema, { connectionString: "x", metadata: { [secret]: 5 } });
     expect(meta).toMatchObject({ code: "parameter_invalid", param: "metadata" });
@@ -306,7 +324,9 @@ describe("CLI", () => {
     expect(stderr).not.toContain(stdout.trim());
     const cap = await run(process.execPath, [ABLO_LOCAL_CLI, "keys", "create", "--org", "cli", "--mode", "test", "--data", d, "--scopes", "datasources:read"]);
     expect(cap.stdout).toMatch(/^cap_test_/);
-    await expect(run(process.execPath, [ABLO_LOCAL_CLI, "keys", "create", "--org", "cli", "--mode", "test", "--data", d, "--scopes", "admin"])).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [ABLO_LOCAL_CLI, "keys", "create", "--org", "cli", "--mode", "test", "--data", d, "--scopes", "admin"]),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/^ablo-local: --scopes takes/),
     });

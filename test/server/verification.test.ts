@@ -115,7 +115,7 @@ test("--verification off never dials; records it left unverified are verified by
         headers: { authorization: `Bearer ${k}`, "content-type": "application/json" },
         body: JSON.stringify({ connectionString }),
       });
-      return ((await r.json()) as { id: string; status: string });
+      return (await r.json()) as { id: string; status: string };
     };
     const toSentinel = await post(`postgres://app:${CANARY}@127.0.0.1:${sentinelPort}/shop`);
     const toPg = await post(pg.url("app", CANARY, "shop"));

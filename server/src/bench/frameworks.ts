@@ -39,10 +39,13 @@ async function serveHono(port: number): Promise<number> {
 
 function once(agent: Agent, port: number, method: string, path: string, body?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request({ agent, port, host: "127.0.0.1", method, path, headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {} }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = request(
+      { agent, port, host: "127.0.0.1", method, path, headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {} },
+      (res) => {
+        res.resume();
+        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -96,7 +99,10 @@ async function main(): Promise<void> {
   for (let r = -1; r < rounds; r++) {
     // Interleaved rounds: a noisy neighbour hurts both frameworks alike. Round -1 is warm-up.
     for (const s of servers) {
-      for (const [kind, method, path, b] of [["empty", "GET", "/empty", undefined], ["json", "POST", "/json", body]] as const) {
+      for (const [kind, method, path, b] of [
+        ["empty", "GET", "/empty", undefined],
+        ["json", "POST", "/json", body],
+      ] as const) {
         const c0 = cpuSeconds(s.child.pid!);
         const rps = await measure(s.port, method, path, b, r < 0 ? 3000 : N);
         const cpu = cpuSeconds(s.child.pid!) - c0;
