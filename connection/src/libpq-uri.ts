@@ -312,6 +312,11 @@ export class ParsedConnection {
     return this.#password !== undefined;
   }
 
+  /** The database libpq connects to: `dbname`, or else the user name (libpq's default). */
+  get databaseOrDefault(): string | undefined {
+    return this.database ?? this.user;
+  }
+
   toJSON(): Record<string, unknown> {
     return {
       scheme: this.scheme,

@@ -61,7 +61,7 @@ function targetOf(parsed: ParsedConnection): ConnectionTarget {
     // canonical IP): the same classifier, so diff and adopt compare like with like.
     host: parsed.hosts.map((h) => classifyHost(h.host).host ?? h.host.toLowerCase()).join(","),
     port: first.port ?? 5432,
-    database: parsed.database ?? parsed.user ?? "", // libpq: dbname defaults to the user name
+    database: parsed.databaseOrDefault ?? "",
     user: parsed.user ?? "",
   };
 }

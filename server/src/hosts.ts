@@ -63,8 +63,7 @@ function toChecked(r: ResolveSuccess | CheckFailure): CheckedConnection {
     hosts,
     host: hosts.map((h) => h.host).join(","),
     targets: hosts.map((h) => `${bracket(h.host)}:${h.port}`).join(","),
-    // libpq's default database is the user name.
-    database: parsed.database ?? parsed.user ?? "",
+    database: parsed.databaseOrDefault ?? "",
     displayName: displayName(parsed),
   };
 }

@@ -163,7 +163,7 @@ export class Verifier {
         host: address,
         port,
         user: parsed.user!,
-        database: parsed.database ?? parsed.user!,
+        database: parsed.databaseOrDefault!,
         // A function: pg then neither reads PGPASSWORD nor a .pgpass file of this machine.
         password: async () => password,
         ssl,

@@ -303,6 +303,12 @@ describe("parseConnectionString", () => {
     expect(parseConnectionString("postgres://h1.example.com,h2.example.com:6000/d?port=7000").hosts.map((h) => h.port)).toEqual([7000, 7000]);
   });
 
+  it("the database defaults to the user name, as in libpq", () => {
+    expect(parseConnectionString("postgres://app:pw@db.example.com/shop").databaseOrDefault).toBe("shop");
+    expect(parseConnectionString("postgres://app:pw@db.example.com").databaseOrDefault).toBe("app");
+    expect(parseConnectionString("postgres://db.example.com").databaseOrDefault).toBeUndefined();
+  });
+
   it("never shows the password when printed", () => {
     const p = parseConnectionString(`postgres://app:${PW}@db.example.com/shop`);
     for (const shown of [
