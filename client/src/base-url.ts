@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { API_BASE_URL } from "@ablo/api";
+import { parseIPv6 } from "@ablo/connection";
 import { AbloConfigurationError } from "./errors";
 
 export interface BaseUrl {
@@ -43,28 +44,12 @@ export function isLoopbackHost(hostname: string): boolean {
   if (host === "localhost") return true;
   if (isIPv4(host)) return host.startsWith("127.");
   if (!isIPv6(host) || host.includes("%")) return false;
-  const groups = expandIPv6(host);
+  const groups = parseIPv6(host)?.parts;
   if (!groups) return false;
   const isZero = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
   if (isZero(0, 7) && groups[7] === 1) return true; // ::1
   // ::ffff:127.x.y.z — WHATWG URL writes it as ::ffff:7fxx:xxxx.
   return isZero(0, 5) && groups[5] === 0xffff && groups[6]! >> 8 === 127;
-}
-
-function expandIPv6(host: string): number[] | undefined {
-  let text = host;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4?.[1]) {
-    const [a, b, c, d] = v4[1].split(".").map(Number) as [number, number, number, number];
-    text = `${text.slice(0, -v4[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.split("::") as [string, string | undefined];
-  const parse = (s: string) => (s ? s.split(":").map((g) => parseInt(g, 16)) : []);
-  const left = parse(head);
-  const right = parse(tail ?? "");
-  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
-  const groups = [...left, ...new Array<number>(fill).fill(0), ...right];
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
 }
 
 function configError(message: string): AbloConfigurationError {
