@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { DatasourceListSchema, DatasourceSchema, DeletedDatasourceSchema } from "@ablo/api";
 import {
   AbloAPIError,
@@ -52,8 +53,6 @@ async function rejection<T extends AbloError>(p: Promise<unknown>, Class: abstra
   }
   throw new Error(`expected ${Class.name}, but the call succeeded: ${JSON.stringify(result)}`);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `fn` holds (the server's stdout reaches us through a pipe, a little later). */
 async function eventually(fn: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {

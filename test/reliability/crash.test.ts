@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fullReliabilityRun, PULUMI_SCRIPT, recordFigures, type FigureRow } from "@ablo/harness";
-import { compare, FLEET_PROGRAM, sleep, startFleet, sweepCanary, type Fleet } from "./fleet";
+import { compare, FLEET_PROGRAM, startFleet, sweepCanary, type Fleet } from "./fleet";
 
 // Crashes in the middle of an `up`: the API server killed with SIGKILL and restarted on the same
 // data, and the `pulumi` process itself killed with SIGKILL, followed by the recovery a user runs.

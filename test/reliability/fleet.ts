@@ -158,8 +158,6 @@ export function compare(server: Array<{ id: string; mark: string | undefined }>,
   return { duplicates, orphans: orphans.length - duplicates };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * The canary sweep over everything a fleet suite produced: the engine's output (including any
  * `-v=9` logs the suite asked for), the server's logs and data directory, and each workspace (file

@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ErrorBodySchema } from "@ablo/api";
 import { startAbloLocal, type AbloLocal, type StartAbloLocalOptions } from "@ablo/harness";
 
@@ -79,8 +80,6 @@ export function rawRequest(
 }
 
 export { filesUnder, filesContaining } from "@ablo/harness";
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `fn` returns something other than undefined. */
 export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {

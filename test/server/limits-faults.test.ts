@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { startAbloLocal, type AbloLocal } from "@ablo/harness";
-import { CANARY, client, rawRequest, sleep } from "./helpers";
+import { CANARY, client, rawRequest } from "./helpers";
 
 const DNS = { "db.example.com": ["93.184.216.34"] };
 const body = { connectionString: `postgres://app:${CANARY}@db.example.com:5432/shop` };
