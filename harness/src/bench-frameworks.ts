@@ -2,7 +2,7 @@
  * Framework shoot-out behind the choice of HTTP framework (fastify vs hono on @hono/node-server).
  * Each framework runs in its own child process (one core) and serves an empty route and a JSON
  * POST validated by zod; the parent drives keep-alive requests on loopback (the other core).
- * Run: scripts/node server/dist/bench/frameworks.js
+ * Run: scripts/node harness/dist/bench-frameworks.js (a benchmark of the local server's framework choice, kept out of its runtime)
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
