@@ -19,11 +19,11 @@ export function watchEngine(): void {
   process.once("SIGTERM", () => void endOfRun());
 }
 
-export function engineGone(): boolean {
+function engineGone(): boolean {
   return engine !== undefined && process.ppid !== engine;
 }
 
-export function exitIfEngineGone(): void {
+function exitIfEngineGone(): void {
   if (engineGone()) process.exit(ENGINE_EXITED);
 }
 

@@ -25,11 +25,11 @@ class DatasourceProvider extends pulumi.ProviderResource {}
 
 function createProvider(): pulumi.ProviderResource {
   const config = new pulumi.Config("ablo");
-  const apiKey = config.get("apiKey");
+  // getSecret: a secret even when set without --secret, as it is a credential.
+  const apiKey = config.getSecret("apiKey");
   const baseUrl = config.get("baseUrl");
   const props: Record<string, pulumi.Input<string>> = {};
-  // A secret even when set without --secret: it is a credential.
-  if (apiKey !== undefined) props["ablo:apiKey"] = pulumi.secret(apiKey);
+  if (apiKey !== undefined) props["ablo:apiKey"] = apiKey;
   if (baseUrl !== undefined) props["ablo:baseUrl"] = baseUrl;
   return new DatasourceProvider("pulumi-nodejs", PROVIDER_NAME, props);
 }
