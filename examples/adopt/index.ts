@@ -13,8 +13,10 @@ const legacy = new Datasource("legacy", {
   metadata: { adoptedBy: "pulumi" },
 });
 
-// A read-only reference, for comparison: Datasource.get never changes anything.
-const observed = Datasource.get("observed", existingId);
+// A read-only reference, for comparison: Datasource.get never changes anything. It reads by
+// `legacy.id` so that it runs after the adoption: sending our credentials restarts verification,
+// and a read taken during it would see "unverified".
+const observed = Datasource.get("observed", legacy.id);
 
 export const id = legacy.id;
 export const status = legacy.status;
