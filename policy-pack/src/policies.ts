@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
   CONNECTION_STRING_PROPERTY,
-  DATASOURCE_TYPE,
+  DATASOURCE_TYPES,
   POLICY,
   publicHostRule,
   sslModeRule,
@@ -77,7 +77,7 @@ type Rule = (args: ResourceValidationArgs) => Outcome;
 
 function validate(rule: Rule, pendingIsAdvisoryNote: boolean) {
   return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
-    if (args.type !== DATASOURCE_TYPE) return;
+    if (!DATASOURCE_TYPES.includes(args.type)) return;
     report(rule(args), reportViolation, args.urn, pendingIsAdvisoryNote);
   };
 }

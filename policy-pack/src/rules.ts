@@ -5,8 +5,10 @@
  * see secret inputs in plaintext, and violation messages end up in logs and the Pulumi Cloud).
  */
 import { checkConnectionString, parseConnectionString, type CheckOptions, type ParsedConnection } from "@ablo/connection";
+import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
 
-export const DATASOURCE_TYPE = "pulumi-nodejs:dynamic/ablo:Datasource";
+/** Both hosts' Datasource: the dynamic resource of `@ablo/pulumi` and the plugin's `ablo:index:Datasource`. */
+export const DATASOURCE_TYPES: readonly string[] = Object.values(DATASOURCE_TYPE);
 export const CONNECTION_STRING_PROPERTY = "connectionString";
 
 export const POLICY = {

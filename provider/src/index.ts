@@ -1,4 +1,5 @@
-export { datasourceProvider } from "./datasource-provider";
+export { datasourceProvider } from "./dynamic-provider";
+export { datasourceCore } from "./datasource-core";
 export { DatasourceInputsSchema, type DatasourceInputs, UNKNOWN, checkInputs } from "./inputs";
 export { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 export { fingerprint, matchesFingerprint } from "./fingerprint";

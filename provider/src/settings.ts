@@ -21,7 +21,8 @@ export class ProviderConfigError extends Error {
   }
 }
 
-interface ConfigSource {
+/** Where configure reads `ablo:apiKey` and `ablo:baseUrl` (full keys, as the dynamic host's config has them). */
+export interface ConfigSource {
   get(key: string): string | undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { DatasourceOutputs } from "@ablo/provider";
 // Only this module of the provider, which needs node:crypto alone: the program never loads the API client.
 import { ownerKey } from "@ablo/provider/dist/owner-key";
+import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import { abloProvider } from "./provider";
 
@@ -12,7 +13,7 @@ import { abloProvider } from "./provider";
  * implementation (and reads the API key) itself. The type token is the one dynamic.Resource uses.
  */
 export const SERIALIZED_PROVIDER = 'exports.handler = function () { return require("@ablo/provider").datasourceProvider; };\n';
-export const TYPE_TOKEN = "pulumi-nodejs:dynamic/ablo:Datasource";
+export const TYPE_TOKEN = DATASOURCE_TYPE.dynamic;
 
 export interface DatasourceArgs {
   /**

@@ -1,6 +1,7 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { CheckRunsAtApply, isUnknownValueError, policies, readInput, UNKNOWN_STRING } from "../../policy-pack/src/policies";
-import { DATASOURCE_TYPE, POLICY, publicHostRule, sslModeRule, superuserRoleRule, type Outcome } from "../../policy-pack/src/rules";
+import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
+import { POLICY, publicHostRule, sslModeRule, superuserRoleRule, type Outcome } from "../../policy-pack/src/rules";
 
 // The SDK's proxy that throws on unknown values (internal, untyped in @pulumi/policy 1.21).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -137,7 +138,7 @@ describe(POLICY.superuserRole, () => {
 // ---------------------------------------------------------------------------------------------
 // The adapters, driven the way the policy SDK drives them (without the engine).
 
-function argsFor(props: Record<string, unknown>, config: object = {}, type = DATASOURCE_TYPE): ResourceValidationArgs {
+function argsFor(props: Record<string, unknown>, config: object = {}, type: string = DATASOURCE_TYPE.dynamic): ResourceValidationArgs {
   return {
     type,
     props: unknownCheckingProxy(props),
@@ -170,8 +171,8 @@ describe("policies as the engine runs them", () => {
     expect(Object.keys(byName(POLICY.publicHost).configSchema?.properties ?? {})).toEqual(["allowedCidrs", "allowedHosts", "allowLoopback"]);
   });
 
-  it("reports a private host with the resource's urn, and never the password", async () => {
-    const r = await run(byName(POLICY.publicHost), argsFor({ connectionString: cs("10.0.0.1") }));
+  it.each(Object.values(DATASOURCE_TYPE))("reports a private host of a %s with the resource's urn, and never the password", async (type) => {
+    const r = await run(byName(POLICY.publicHost), argsFor({ connectionString: cs("10.0.0.1") }, {}, type));
     expect(r.thrown).toBeUndefined();
     expect(r.reported).toHaveLength(1);
     expect(r.reported[0]).toContain("private-use");

@@ -1,16 +1,15 @@
 import { isDeepStrictEqual } from "node:util";
 import { idMode } from "@ablo/api";
 import { AbloClient, AbloNotFoundError, AbloTimeoutError, type DatasourceResponse } from "@ablo/client";
-import type * as pulumi from "@pulumi/pulumi";
-import { diffDatasource, metadataPatch } from "./diff";
+import { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 import { AdoptMismatchError, VerificationFailedError, VerificationTimeoutError } from "./errors";
 import { fingerprint, matchesFingerprint } from "./fingerprint";
-import { checkInputs, connectionTarget, DatasourceInputsSchema, type DatasourceInputs } from "./inputs";
+import { checkInputs, connectionTarget, DatasourceInputsSchema, type CheckFailure, type DatasourceInputs } from "./inputs";
 import { toOutputs, type DatasourceOutputs } from "./outputs";
 import { AbandonedCreates, trackInState } from "./abandoned-creates";
 import { OWNER_METADATA_KEY, ownerMark } from "./owner-key";
 import { atEndOfRun, watchEngine } from "./lifecycle";
-import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type Settings } from "./settings";
+import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type ConfigSource, type Settings } from "./settings";
 
 /**
  * How long one API call keeps retrying 429s, 5xx, resets and timeouts, every retry of a POST
@@ -161,17 +160,18 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
 }
 
 /**
- * The Datasource CRUD mapped onto the Ablo client. The dynamic-provider host loads it through the
- * fixed module reference the SDK stores as `__provider` (`require("@ablo/provider")`): none of
- * this code, and no value it holds, is ever serialized into state.
+ * The Datasource CRUD mapped onto the Ablo client: the one implementation behind both hosts, the
+ * dynamic provider (`dynamic-provider.ts`) and the provider plugin `pulumi-resource-ablo`
+ * (`plugin/`). Values are plain here: each host unwraps the engine's secrets and marks them again.
  */
-export const datasourceProvider = {
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    configureFromStack(req.config);
+export const datasourceCore = {
+  /** Settings from the host's configuration (`ablo:apiKey`, `ablo:baseUrl`); ties the process's life to the engine's. */
+  configure(config: ConfigSource): void {
+    configureFromStack(config);
     watchEngine();
   },
 
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
     const { inputs, failures } = checkInputs(news);
     try {
       const s = resolveSettings();
@@ -191,13 +191,12 @@ export const datasourceProvider = {
     return { inputs, failures };
   },
 
-  async diff(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  async diff(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<DatasourceDiff> {
     trackInState(id);
-    const d = await diffDatasource(olds, news);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+    return diffDatasource(olds, news);
   },
 
-  async create(news: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  async create(news: Record<string, unknown>): Promise<{ id: string; outs: DatasourceOutputs }> {
     const inputs = parseInputs(news);
     const conn = connect(resolveSettings());
     const { client } = conn;
@@ -213,7 +212,7 @@ export const datasourceProvider = {
     return { id: ds.id, outs: toOutputs(ds, { port: connectionTarget(inputs.connectionString).port, fingerprint: fp }) };
   },
 
-  async read(id: string, props?: Partial<DatasourceOutputs>): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: Partial<DatasourceOutputs>): Promise<{ id?: string; props?: DatasourceOutputs }> {
     trackInState(id);
     const client = clientFor(resolveSettings());
     try {
@@ -225,7 +224,7 @@ export const datasourceProvider = {
     }
   },
 
-  async update(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+  async update(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<{ outs: DatasourceOutputs }> {
     trackInState(id);
     const inputs = parseInputs(news);
     const client = clientFor(resolveSettings());

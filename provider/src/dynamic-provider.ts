@@ -1,0 +1,24 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { datasourceCore } from "./datasource-core";
+
+/**
+ * The dynamic-provider host's view of the core: what `pulumi.dynamic.ResourceProvider` asks for.
+ * The host loads it through the fixed module reference the SDK stores as `__provider`
+ * (`require("@ablo/provider").datasourceProvider`): none of this code, and no value it holds, is
+ * ever serialized into state.
+ */
+export const datasourceProvider = {
+  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    datasourceCore.configure(req.config);
+  },
+  check: (olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> => datasourceCore.check(olds, news),
+  async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+    const d = await datasourceCore.diff(id, olds, news);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+  },
+  create: (news: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> => datasourceCore.create(news),
+  read: (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => datasourceCore.read(id, props),
+  update: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> =>
+    datasourceCore.update(id, olds, news),
+  delete: (id: string): Promise<void> => datasourceCore.delete(id),
+} satisfies pulumi.dynamic.ResourceProvider;

@@ -1,0 +1,14 @@
+/**
+ * The Datasource's Pulumi type tokens, one per host: the SDK, the plugin's schema and the policy
+ * pack read them here. Loaded on its own (`@ablo/provider/dist/type-tokens`) by those that must not
+ * pull in the API client.
+ */
+export const DATASOURCE_TYPE = {
+  /** What `pulumi.dynamic.Resource` names a dynamic resource of ours: `pulumi-nodejs:dynamic/<name>`. */
+  dynamic: "pulumi-nodejs:dynamic/ablo:Datasource",
+  /** The provider plugin's (`pulumi-resource-ablo`), written `ablo:Datasource` in Pulumi YAML. */
+  plugin: "ablo:index:Datasource",
+} as const;
+
+/** The plugin's package name: its config keys are `ablo:*`, its binary `pulumi-resource-ablo`. */
+export const PACKAGE_NAME = "ablo";
