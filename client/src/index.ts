@@ -5,6 +5,6 @@
 export { AbloClient, type AbloClientOptions } from "./client";
 export { Datasources, leftUnverified, type WaitForStatusOptions } from "./datasources";
 export type { AbloLogger } from "./http";
-export { isLoopbackHost } from "./base-url";
+export { isLoopbackHost, parseBaseUrl } from "./base-url";
 export * from "./errors";
 export * from "./types";

@@ -3,7 +3,7 @@ import type { DatasourceResponse } from "@ablo/client";
 import { withoutOwnerMark } from "./owner-key";
 
 /** Fields of every direct datasource alike: not kept in state (it is written again whole at each step). */
-const CONSTANT_FIELDS = ["object", "connection", "provider"] as const;
+export const CONSTANT_FIELDS = ["object", "connection", "provider"] as const;
 type Stored = Omit<DirectDatasource, "id" | (typeof CONSTANT_FIELDS)[number]>;
 
 /**

@@ -1,4 +1,5 @@
 import { tokenMode } from "@ablo/api";
+import { AbloConfigurationError, parseBaseUrl } from "@ablo/client";
 
 /**
  * Where the provider gets its key and base URL: stack config (`ablo:apiKey`, secret, and
@@ -16,8 +17,9 @@ export class ProviderConfigError extends Error {
   constructor(
     readonly property: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -35,15 +37,24 @@ export function configureFromStack(config: ConfigSource): void {
   };
 }
 
-export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const apiKey = fromStack.apiKey ?? env.ABLO_API_KEY;
+/** The settings in effect: configured values first, then the environment. Throws ProviderConfigError. */
+export function resolveSettings(env: NodeJS.ProcessEnv = process.env, configured: Partial<Settings> = fromStack): Settings {
+  const apiKey = configured.apiKey ?? env.ABLO_API_KEY;
   if (!apiKey) {
     throw new ProviderConfigError("ablo:apiKey", "No Ablo API key: run `pulumi config set --secret ablo:apiKey sk_test_…` (or set ABLO_API_KEY)");
   }
   if (!/^[\x21-\x7e]+$/.test(apiKey)) {
     throw new ProviderConfigError("ablo:apiKey", "ablo:apiKey must be a single token of printable characters (sk_live_…, sk_test_…)");
   }
-  const baseUrl = fromStack.baseUrl ?? env.ABLO_BASE_URL;
+  const baseUrl = configured.baseUrl ?? env.ABLO_BASE_URL;
+  if (baseUrl) {
+    try {
+      parseBaseUrl(baseUrl); // at check, so a bad URL fails the preview rather than the first call
+    } catch (err) {
+      if (err instanceof AbloConfigurationError) throw new ProviderConfigError("ablo:baseUrl", `ablo:baseUrl: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
   return baseUrl ? { apiKey, baseUrl } : { apiKey };
 }
 

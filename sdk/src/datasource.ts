@@ -1,8 +1,8 @@
-import type { DatasourceOutputs } from "@ablo/provider";
 // Only this module of the provider, which needs node:crypto alone: the program never loads the API client.
 import { ownerKey } from "@ablo/provider/dist/owner-key";
 import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
 import * as pulumi from "@pulumi/pulumi";
+import { DatasourceResource, OUTPUTS } from "./outputs";
 import { abloProvider } from "./provider";
 
 /**
@@ -40,24 +40,6 @@ export interface DatasourceArgs {
   adoptId?: pulumi.Input<string>;
 }
 
-/**
- * The outputs the program sees: what the provider keeps in state (test/sdk checks the list against
- * the API schema). Each declared output costs the program a few promises per resource.
- */
-export const OUTPUTS = [
-  "status",
-  "livemode",
-  "metadata",
-  "created",
-  "host",
-  "database",
-  "schema",
-  "displayName",
-  "lastError",
-  "port",
-  "fingerprint",
-] as const satisfies ReadonlyArray<keyof DatasourceOutputs>;
-
 const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
 
 /** A Go duration as customTimeouts takes it (`5m`, `1.5h`, `90m30s`) → whole seconds. */
@@ -81,27 +63,8 @@ function ownerOf(name: string, parent: pulumi.Resource | undefined): pulumi.Inpu
   return ownerKey(`urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${TYPE_TOKEN}::${name}`);
 }
 
-type Out = Required<DatasourceOutputs>;
-
 /** A PostgreSQL database registered with Ablo (`pulumi-nodejs:dynamic/ablo:Datasource`). */
-export class Datasource extends pulumi.CustomResource {
-  declare readonly status: pulumi.Output<Out["status"]>;
-  declare readonly livemode: pulumi.Output<Out["livemode"]>;
-  declare readonly metadata: pulumi.Output<Out["metadata"]>;
-  /** Unix seconds. */
-  declare readonly created: pulumi.Output<Out["created"]>;
-  declare readonly host: pulumi.Output<Out["host"]>;
-  declare readonly database: pulumi.Output<Out["database"]>;
-  declare readonly schema: pulumi.Output<Out["schema"]>;
-  /** Credential-free summary, e.g. `app@db.example.com:5432/shop`. */
-  declare readonly displayName: pulumi.Output<Out["displayName"]>;
-  /** Why verification failed, in words without credentials. */
-  declare readonly lastError: pulumi.Output<Out["lastError"]>;
-  /** The port of the connection string (the API does not return it). */
-  declare readonly port: pulumi.Output<Out["port"]>;
-  /** Salted SHA-256 of the connection string, for change detection only. Secret. */
-  declare readonly fingerprint: pulumi.Output<Out["fingerprint"]>;
-
+export class Datasource extends DatasourceResource {
   /** A read-only reference to an existing datasource. */
   static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Datasource {
     return new Datasource(name, undefined as unknown as DatasourceArgs, { ...opts, id });

@@ -58,7 +58,7 @@ test("Datasource.get reads by id without inputs", async () => {
 });
 
 test("declares every stored field of a direct datasource as an output, and nothing else", async () => {
-  const { OUTPUTS } = await import("../../sdk/src/datasource");
+  const { OUTPUTS } = await import("../../sdk/src/outputs");
   const { DirectDatasourceSchema, camel } = await import("@ablo/api");
   const stored = Object.keys(DirectDatasourceSchema.shape)
     .filter((k) => !["id", "object", "connection", "provider"].includes(k))

@@ -1,0 +1,2 @@
+export { providerService } from "./provider-service";
+export { packageSchema } from "./schema";

@@ -1,0 +1,199 @@
+import { isDeepStrictEqual } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { datasourceCore, ownerKey, UNKNOWN, type DatasourceOutputs } from "@ablo/provider";
+import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
+import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { checkConfig, configSource, diffConfig, type Failure } from "./config";
+import { INPUT_PROPERTIES, packageSchema } from "./schema";
+import { conceal, defined, reveal, type Props } from "./values";
+
+type Handlers = Pick<
+  IResourceProviderServer,
+  | "handshake"
+  | "getSchema"
+  | "getPluginInfo"
+  | "attach"
+  | "cancel"
+  | "checkConfig"
+  | "diffConfig"
+  | "configure"
+  | "check"
+  | "diff"
+  | "create"
+  | "read"
+  | "update"
+  | "delete"
+>;
+
+const INPUT_KEYS = Object.keys(INPUT_PROPERTIES);
+/** Always secret, whatever the program did: the credentials, and what is derived from them. */
+const SECRET_INPUTS = ["connectionString"];
+const SECRET_OUTPUTS = ["fingerprint"];
+
+const props = (s: structproto.Struct | undefined): Props => (s?.toJavaScript() ?? {});
+const struct = (p: Props): structproto.Struct => structproto.Struct.fromJavaScript(defined(p) as Record<string, structproto.JavaScriptValue>);
+
+/**
+ * One unary call: the answer, or the error as the engine shows it. The core's errors are typed and
+ * never hold a connection string or key, so their message is what the user reads.
+ */
+function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => callback({ code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) }, null),
+      );
+  };
+}
+
+function checkResponse(inputs: Props, failures: Failure[]): provproto.CheckResponse {
+  const resp = new provproto.CheckResponse().setInputs(struct(inputs));
+  resp.setFailuresList(failures.map((f) => new provproto.CheckFailure().setProperty(f.property).setReason(f.reason)));
+  return resp;
+}
+
+/** What a resource's outputs look like to the engine: the core's, with secrets marked again. */
+function outputs(outs: DatasourceOutputs, secretKeys: Iterable<string>): structproto.Struct {
+  return struct(conceal(outs, [...SECRET_OUTPUTS, ...secretKeys]));
+}
+
+/** customTimeouts of the call, in whole seconds: the core's verification wait; 0 means the default. */
+function verificationTimeout(seconds: number): { verificationTimeoutSeconds?: number } {
+  return seconds > 0 ? { verificationTimeoutSeconds: Math.ceil(seconds) } : {};
+}
+
+/**
+ * What a create or update will give, for a preview: the engine asks a provider that handshakes
+ * (it assumes previews are supported), and nothing may change on the API then. What the inputs
+ * say is known; what only Ablo can say is unknown until apply.
+ */
+function planned(olds: Props, news: Props, unknown: readonly string[]): DatasourceOutputs {
+  return {
+    ...olds,
+    ...Object.fromEntries(unknown.map((k) => [k, UNKNOWN])),
+    schema: news.schema ?? olds.schema ?? INPUT_PROPERTIES.schema.default,
+    metadata: news.metadata ?? {},
+  } as DatasourceOutputs;
+}
+/** What only Ablo can say of a new datasource, and what changes when credentials are rotated. */
+const NEW_DATASOURCE = ["status", "livemode", "created", "host", "database", "displayName", "lastError", "port", "fingerprint"] as const;
+const ROTATED = ["status", "displayName", "lastError", "fingerprint"] as const;
+
+/**
+ * The inputs a read gives back: on refresh the stored ones with the live metadata; on import (no
+ * stored inputs) what the program should write, never the connection string, which Ablo does not
+ * return: the program adds it, and the first `up` sends it as a rotation.
+ */
+function readInputs(stored: Props, read: DatasourceOutputs): Props {
+  const live = read.metadata ?? {};
+  if (Object.keys(stored).length === 0) {
+    return defined({
+      schema: read.schema !== INPUT_PROPERTIES.schema.default ? read.schema : undefined,
+      metadata: Object.keys(live).length > 0 ? live : undefined,
+    });
+  }
+  const { values, secretKeys } = reveal(stored);
+  if (isDeepStrictEqual(values.metadata ?? {}, live)) return stored;
+  return { ...stored, ...conceal({ metadata: live }, secretKeys.has("metadata") ? ["metadata"] : []) };
+}
+
+/** The engine's provider protocol for `ablo:index:Datasource`, on the core the dynamic provider uses. */
+export function providerService(version: string): Handlers {
+  return {
+    handshake: unary(() => new provproto.ProviderHandshakeResponse().setAcceptSecrets(true).setAcceptResources(false).setAcceptOutputs(false)),
+    getSchema: unary((req: provproto.GetSchemaRequest) => {
+      if (req.getVersion() !== 0) throw new Error(`unsupported schema version ${req.getVersion()}`);
+      return new provproto.GetSchemaResponse().setSchema(packageSchema(version));
+    }),
+    getPluginInfo: unary(() => new plugproto.PluginInfo().setVersion(version)),
+    attach: unary(() => new emptyproto.Empty()),
+    cancel: unary(() => new emptyproto.Empty()),
+
+    checkConfig: unary((req: provproto.CheckRequest) => {
+      const { inputs, failures } = checkConfig(props(req.getNews()));
+      return checkResponse(inputs, failures);
+    }),
+    diffConfig: unary((req: provproto.DiffRequest) => {
+      const changed = diffConfig(req.getOldInputs() ? props(req.getOldInputs()) : props(req.getOlds()), props(req.getNews()));
+      return new provproto.DiffResponse()
+        .setChanges(changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE)
+        .setDiffsList(changed);
+    }),
+    configure: unary((req: provproto.ConfigureRequest) => {
+      datasourceCore.configure(configSource(props(req.getArgs()), new Map(req.getVariablesMap().toArray())));
+      return new provproto.ConfigureResponse().setAcceptsecrets(true).setAcceptresources(false).setAcceptoutputs(false).setSupportspreview(false);
+    }),
+
+    check: unary(async (req: provproto.CheckRequest) => {
+      const news = reveal(props(req.getNews()));
+      const olds = reveal(props(req.getOlds())).values;
+      const unknownKeys = Object.keys(news.values).filter((k) => !INPUT_KEYS.includes(k));
+      const known = Object.fromEntries(Object.entries(news.values).filter(([k]) => INPUT_KEYS.includes(k)));
+      const result = await datasourceCore.check(olds, known);
+      let failures: Failure[] = result.failures;
+      // An imported Datasource holds no credentials until the program gives them: the engine checks
+      // what import read (the same olds and news, no connection string), and so does each `up` until then.
+      if (
+        news.values.connectionString === undefined &&
+        olds.connectionString === undefined &&
+        Object.keys(olds).length > 0 &&
+        isDeepStrictEqual(olds, news.values)
+      ) {
+        failures = failures.filter((f) => f.property !== "connectionString");
+      }
+      failures = [
+        ...unknownKeys.map((k) => ({ property: k, reason: `${k} is not a property of ablo:Datasource; it takes ${INPUT_KEYS.join(", ")}` })),
+        ...failures,
+      ];
+      return checkResponse(conceal(props(req.getNews()), SECRET_INPUTS), failures);
+    }),
+    diff: unary(async (req: provproto.DiffRequest) => {
+      const d = await datasourceCore.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);
+      return new provproto.DiffResponse()
+        .setChanges(d.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE)
+        .setReplacesList(d.replaces)
+        .setDiffsList([...d.replaces, ...d.updates])
+        .setDeletebeforereplace(false);
+    }),
+    create: unary(async (req: provproto.CreateRequest) => {
+      const news = reveal(props(req.getProperties()));
+      if (req.getPreview()) return new provproto.CreateResponse().setProperties(outputs(planned({}, news.values, NEW_DATASOURCE), news.secretKeys));
+      // The owner mark comes from the URN, as the SDK computes it for the dynamic resource.
+      const created = await datasourceCore.create({ ...news.values, owner: ownerKey(req.getUrn()), ...verificationTimeout(req.getTimeout()) });
+      return new provproto.CreateResponse().setId(created.id).setProperties(outputs(created.outs, news.secretKeys));
+    }),
+    read: unary(async (req: provproto.ReadRequest) => {
+      const state = reveal(props(req.getProperties()));
+      const read = await datasourceCore.read(req.getId(), state.values);
+      const resp = new provproto.ReadResponse();
+      if (read.id === undefined || read.props === undefined) return resp; // gone: refresh drops it, import says it does not exist
+      const inputs = readInputs(props(req.getInputs()), read.props);
+      return resp
+        .setId(read.id)
+        .setProperties(outputs(read.props, [...state.secretKeys, ...reveal(inputs).secretKeys]))
+        .setInputs(struct(inputs));
+    }),
+    update: unary(async (req: provproto.UpdateRequest) => {
+      const news = reveal(props(req.getNews()));
+      if (req.getPreview()) {
+        const olds = reveal(props(req.getOlds())).values;
+        const rotating = (await datasourceCore.diff(req.getId(), olds, news.values)).updates.includes("connectionString");
+        return new provproto.UpdateResponse().setProperties(outputs(planned(olds, news.values, rotating ? ROTATED : []), news.secretKeys));
+      }
+      const updated = await datasourceCore.update(req.getId(), reveal(props(req.getOlds())).values, {
+        ...news.values,
+        ...verificationTimeout(req.getTimeout()),
+      });
+      return new provproto.UpdateResponse().setProperties(outputs(updated.outs, news.secretKeys));
+    }),
+    delete: unary(async (req: provproto.DeleteRequest) => {
+      await datasourceCore.delete(req.getId());
+      return new emptyproto.Empty();
+    }),
+  };
+}

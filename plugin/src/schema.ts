@@ -1,0 +1,105 @@
+import { API_BASE_URL, camel, DEFAULT_SCHEMA, DirectDatasourceSchema, METADATA_LIMITS } from "@ablo/api";
+import { CONSTANT_FIELDS, DATASOURCE_TYPE, PACKAGE_NAME, type DatasourceOutputs } from "@ablo/provider";
+import { z } from "zod";
+
+/** A property in Pulumi's package schema: the subset of its type system the Datasource uses. */
+interface PropertySpec {
+  type: "string" | "integer" | "number" | "boolean" | "object";
+  additionalProperties?: { type: "string" };
+  description: string;
+  secret?: boolean;
+  default?: string | boolean;
+}
+
+type JsonSchema = { type?: string | string[]; additionalProperties?: JsonSchema };
+
+/** A zod-derived JSON schema as a Pulumi type (`string | null` is an optional string). */
+function pulumiType(js: JsonSchema): Pick<PropertySpec, "type" | "additionalProperties"> {
+  const type = (Array.isArray(js.type) ? js.type.filter((t) => t !== "null")[0] : js.type) as PropertySpec["type"] | undefined;
+  if (type === undefined) throw new Error(`no Pulumi type for ${JSON.stringify(js)}`);
+  return type === "object" ? { type, additionalProperties: { type: "string" } } : { type };
+}
+
+/** What each output means; typed over the outputs so that a new field cannot go undescribed. */
+const OUTPUT_DESCRIPTIONS: Record<keyof Required<DatasourceOutputs>, string> = {
+  status: "`unverified` until Ablo has connected once, then `active`, or `rejected` (see lastError).",
+  livemode: "Whether the datasource belongs to live mode (a `sk_live_` key) rather than test mode.",
+  metadata: "The datasource's metadata, as Ablo stores it (the provider's own owner mark left out).",
+  created: "When it was registered, in Unix seconds.",
+  host: "The host of the connection string, normalized as Ablo normalizes it.",
+  database: "The database of the connection string (libpq's default: the user name).",
+  schema: "The PostgreSQL schema whose tables are synced.",
+  displayName: "A credential-free summary, e.g. `app@db.example.com:5432/shop`.",
+  lastError: "Why verification failed, in words without credentials; empty otherwise.",
+  port: "The port of the connection string (the API does not return it).",
+  fingerprint: "A salted SHA-256 of the connection string, for change detection only.",
+};
+
+const SECRET_OUTPUTS: ReadonlySet<string> = new Set(["fingerprint"]);
+
+/** The outputs: the stored fields of a direct datasource (outputs.ts), camelCased, plus port and fingerprint. */
+function outputProperties(): Record<string, PropertySpec> {
+  const api = z.toJSONSchema(DirectDatasourceSchema) as { properties: Record<string, JsonSchema> };
+  const props: Record<string, PropertySpec> = {};
+  for (const [field, js] of Object.entries(api.properties)) {
+    if (field === "id" || (CONSTANT_FIELDS as readonly string[]).includes(field)) continue;
+    const name = camel(field) as keyof typeof OUTPUT_DESCRIPTIONS;
+    props[name] = { ...pulumiType(js), description: OUTPUT_DESCRIPTIONS[name] };
+  }
+  props.port = { type: "integer", description: OUTPUT_DESCRIPTIONS.port };
+  props.fingerprint = { type: "string", description: OUTPUT_DESCRIPTIONS.fingerprint };
+  for (const k of SECRET_OUTPUTS) props[k] = { ...props[k]!, secret: true };
+  return props;
+}
+
+export const INPUT_PROPERTIES = {
+  connectionString: {
+    type: "string",
+    secret: true,
+    description:
+      "`postgres://user:password@host:port/database?sslmode=require`. Always a secret; never returned. A new host, port or database " +
+      "replaces the datasource; new credentials for the same database are rotated in place and verified again.",
+  },
+  schema: { type: "string", default: DEFAULT_SCHEMA, description: "PostgreSQL schema of the synced tables. Changing it replaces the datasource." },
+  metadata: {
+    type: "object",
+    additionalProperties: { type: "string" },
+    description: `Up to ${METADATA_LIMITS.maxKeys} string pairs (keys up to ${METADATA_LIMITS.maxKeyLength} characters, values up to ${METADATA_LIMITS.maxValueLength}). Changed in place.`,
+  },
+  waitForVerification: {
+    type: "boolean",
+    default: true,
+    description:
+      "Wait for Ablo to verify the connection, at creation and after a rotation, within customTimeouts.create (5 minutes by default). " +
+      "A datasource rejected at creation is deleted again.",
+  },
+} as const satisfies Record<string, PropertySpec>;
+
+export const CONFIG_PROPERTIES = {
+  apiKey: { type: "string", secret: true, description: "Ablo API key (`sk_test_…` or `sk_live_…`); else the ABLO_API_KEY environment variable." },
+  baseUrl: { type: "string", description: `Base URL of the Ablo API (default ${API_BASE_URL}); else the ABLO_BASE_URL environment variable.` },
+} as const satisfies Record<string, PropertySpec>;
+
+/** The package schema the engine and Pulumi YAML read through GetSchema. */
+export function packageSchema(version: string): string {
+  const outputs = outputProperties();
+  const required = ["status", "livemode", "metadata", "created", "host", "database", "schema", "displayName"];
+  return JSON.stringify({
+    name: PACKAGE_NAME,
+    displayName: "Ablo",
+    version,
+    description: "Registers PostgreSQL databases with Ablo as datasources.",
+    license: "Apache-2.0",
+    config: { variables: CONFIG_PROPERTIES },
+    provider: { description: "The Ablo provider: an API key and, optionally, a base URL.", inputProperties: CONFIG_PROPERTIES },
+    resources: {
+      [DATASOURCE_TYPE.plugin]: {
+        description: "A PostgreSQL database registered with Ablo. Import an existing one with `pulumi import ablo:index:Datasource <name> <id>`.",
+        properties: outputs,
+        required,
+        inputProperties: INPUT_PROPERTIES,
+        requiredInputs: ["connectionString"],
+      },
+    },
+  });
+}
