@@ -29,5 +29,5 @@ step "pulumi $("$engine/pulumi" version) from $engine"
 #    target exists, and dist/ is built after `npm ci`).
 scripts/node node_modules/typescript/bin/tsc -b
 if [ ! -e node_modules/.bin/ablo-local ] || [ ! -e node_modules/.bin/ablo-check-connection ]; then
-  npm rebuild --ignore-scripts ablo-local @ablo/connection --loglevel=error >&2
+  npm rebuild --ignore-scripts ablo-local @ablo/check-connection --loglevel=error >&2
 fi

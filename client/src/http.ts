@@ -1,23 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Agent as HttpAgent } from "node:http";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { ErrorBodySchema } from "@ablo/api";
 import type { BaseUrl } from "./base-url";
-import {
-  AbloAPIError,
-  AbloAuthenticationError,
-  AbloConnectionError,
-  AbloError,
-  type AbloErrorFields,
-  AbloIdempotencyError,
-  AbloInsecureTransportError,
-  AbloInvalidRequestError,
-  AbloNotFoundError,
-  AbloPermissionError,
-  AbloRateLimitError,
-  AbloTimeoutError,
-} from "./errors";
+import { AbloAPIError, AbloConnectionError, AbloError, AbloInsecureTransportError, AbloTimeoutError } from "./errors";
 import { redact, secretsOf } from "./redact";
+import { errorFromResponse } from "./response-errors";
 import { tlsErrorFromThrown } from "./tls-errors";
 import { isRetryableNetworkCode, isRetryableStatus, mayRetry, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry";
 
@@ -231,84 +218,4 @@ function parseJson(data: unknown): { body: unknown; notJson: boolean } {
 function safeCode(thrown: unknown): string | undefined {
   const code = (thrown as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : undefined;
-}
-
-type ErrorClass = new (fields: AbloErrorFields) => AbloError;
-
-const CLASS_BY_STATUS: Record<number, ErrorClass> = {
-  400: AbloInvalidRequestError,
-  401: AbloAuthenticationError,
-  403: AbloPermissionError,
-  404: AbloNotFoundError,
-  409: AbloIdempotencyError,
-  429: AbloRateLimitError,
-};
-
-const CLASS_BY_TYPE: Record<string, ErrorClass> = {
-  invalid_request_error: AbloInvalidRequestError,
-  authentication_error: AbloAuthenticationError,
-  permission_error: AbloPermissionError,
-  idempotency_error: AbloIdempotencyError,
-  rate_limit_error: AbloRateLimitError,
-};
-
-const TYPE_BY_STATUS: Record<number, AbloErrorFields["type"]> = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  403: "permission_error",
-  404: "invalid_request_error",
-  409: "idempotency_error",
-  429: "rate_limit_error",
-};
-
-/** Status picks the class (the contract ties them); the body fills in code, param and message. */
-export function errorFromResponse(
-  status: number,
-  body: unknown,
-  requestId: string | undefined,
-  retryAfterMs: number | undefined,
-  spec: Pick<RequestSpec, "method" | "path">,
-  secrets: readonly string[],
-): AbloError {
-  const detail = errorDetail(body);
-  const Class: ErrorClass = status >= 500 ? AbloAPIError : (CLASS_BY_STATUS[status] ?? (detail.type ? CLASS_BY_TYPE[detail.type] : undefined) ?? AbloAPIError);
-  const type = status >= 500 ? "api_error" : (TYPE_BY_STATUS[status] ?? asKnownType(detail.type) ?? "api_error");
-  const fallback = status >= 300 && status < 400 ? `unexpected redirect (HTTP ${status}); redirects are not followed` : `HTTP ${status}`;
-  // Everything the server said is scrubbed, not just the message: it is text we did not write.
-  const scrub = (text: string | undefined) => (text === undefined ? undefined : redact(text, secrets));
-  const fields: AbloErrorFields & { retryAfterMs?: number | undefined } = {
-    type,
-    code: scrub(detail.code) ?? (status === 404 ? "resource_missing" : undefined),
-    param: scrub(detail.param),
-    statusCode: status,
-    requestId: scrub(requestId ?? detail.requestId),
-    message: redact(detail.message ?? `${fallback} from ${spec.method} ${spec.path}`, secrets),
-    retryAfterMs,
-  };
-  return new Class(fields);
-}
-
-interface ErrorDetail {
-  type?: string | undefined;
-  code?: string | undefined;
-  message?: string | undefined;
-  param?: string | undefined;
-  requestId?: string | undefined;
-}
-
-/** The contract's error body when it parses; otherwise whatever string fields a looser body offers. */
-function errorDetail(body: unknown): ErrorDetail {
-  const parsed = ErrorBodySchema.safeParse(body);
-  if (parsed.success) {
-    const e = parsed.data.error;
-    return { type: e.type, code: e.code, message: e.message, param: e.param, requestId: e.request_id };
-  }
-  const loose = (body as { error?: Record<string, unknown> } | null | undefined)?.error;
-  if (!loose || typeof loose !== "object") return {};
-  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
-  return { type: str(loose.type), code: str(loose.code), message: str(loose.message), param: str(loose.param), requestId: str(loose.request_id) };
-}
-
-function asKnownType(type: string | undefined): AbloErrorFields["type"] | undefined {
-  return type !== undefined && type in CLASS_BY_TYPE ? (type as AbloErrorFields["type"]) : undefined;
 }

@@ -3,7 +3,7 @@
  * message naming an unknown key, a low-level socket error. The server promises never to echo a
  * credential; this is the belt to that pair of braces.
  */
-export const REDACTED = "[REDACTED]";
+const REDACTED = "[REDACTED]";
 
 /** The secrets worth hiding for one request: the exact strings plus what a connection string holds. */
 export function secretsOf(values: ReadonlyArray<string | undefined>): string[] {

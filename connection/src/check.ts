@@ -120,7 +120,7 @@ function classifyCached(host: string): HostClassification {
   return c;
 }
 
-export function failureFor(c: Extract<HostClassification, { kind: "private" }>, index: number, count: number): CheckFailure {
+function failureFor(c: Extract<HostClassification, { kind: "private" }>, index: number, count: number): CheckFailure {
   const w = where(index, count);
   if (c.hostClass === "unix-socket") {
     return { ok: false, code: "unix_socket", hostClass: c.hostClass, hostIndex: index, reason: `${w} is a unix-domain socket (${c.reason})` };
@@ -207,7 +207,7 @@ function checkWithPolicy(s: string, policy: Policy): CheckResult {
   return { ok: true, parsed, hosts: checked };
 }
 
-export function errorToFailure(e: ConnectionStringError): CheckFailure {
+function errorToFailure(e: ConnectionStringError): CheckFailure {
   const f: CheckFailure = { ok: false, code: e.code, reason: e.message };
   if (e.hostClass !== undefined) f.hostClass = e.hostClass;
   if (e.hostIndex !== undefined) f.hostIndex = e.hostIndex;

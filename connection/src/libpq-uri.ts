@@ -247,7 +247,7 @@ function parsePort(s: string): number {
 }
 
 /** Pairs hosts, hostaddrs and ports as libpq's connectOptions2 does. */
-export function pairHosts(uri: LibpqUri): HostSpec[] {
+function pairHosts(uri: LibpqUri): HostSpec[] {
   const hostStr = uri.query.get("host") ?? uri.authorityHost ?? "";
   const addrStr = uri.query.get("hostaddr") ?? "";
   const portStr = uri.query.get("port") ?? uri.authorityPort ?? "";

@@ -14,8 +14,8 @@ import { pulumiWorkspace, type PulumiWorkspace } from "./pulumi";
  * engine, same run, and the same N API calls made directly with @ablo/client for scale.
  * Verification is off on the server, so no database is dialed and what remains is ours.
  */
-export type Op = "up" | "preview" | "update" | "refresh" | "destroy";
-export const OPS: Op[] = ["up", "preview", "update", "refresh", "destroy"];
+type Op = "up" | "preview" | "update" | "refresh" | "destroy";
+const OPS: Op[] = ["up", "preview", "update", "refresh", "destroy"];
 
 export interface ScaleRow {
   n: number;

@@ -68,7 +68,7 @@ export function readInput(props: Record<string, unknown>, key: string = CONNECTI
 }
 
 /** Turns an outcome into the engine's vocabulary. */
-export function report(outcome: Outcome, reportViolation: ReportViolation, urn: string, pendingIsAdvisoryNote: boolean): void {
+function report(outcome: Outcome, reportViolation: ReportViolation, urn: string, pendingIsAdvisoryNote: boolean): void {
   if (outcome.kind === "violation") reportViolation(outcome.message, urn);
   else if (outcome.kind === "pending" && pendingIsAdvisoryNote) throw new CheckRunsAtApply(outcome.message);
 }
@@ -90,7 +90,7 @@ const stringList = (description: string) => ({
   description,
 });
 
-export const publicHostPolicy: ResourceValidationPolicy = {
+const publicHostPolicy: ResourceValidationPolicy = {
   name: POLICY.publicHost,
   description:
     "An Ablo datasource's connectionString must only name public hosts: no loopback, private, link-local, shared, metadata, " +
@@ -106,14 +106,14 @@ export const publicHostPolicy: ResourceValidationPolicy = {
   validateResource: validate((args) => publicHostRule(args.name, readInput(args.props), args.getConfig<PublicHostConfig>()), true),
 };
 
-export const sslModePolicy: ResourceValidationPolicy = {
+const sslModePolicy: ResourceValidationPolicy = {
   name: POLICY.sslMode,
   description: "An Ablo datasource's connectionString should set sslmode to require, verify-ca or verify-full.",
   enforcementLevel: "advisory",
   validateResource: validate((args) => sslModeRule(args.name, readInput(args.props)), false),
 };
 
-export const superuserRolePolicy: ResourceValidationPolicy = {
+const superuserRolePolicy: ResourceValidationPolicy = {
   name: POLICY.superuserRole,
   description: "An Ablo datasource should not connect as a superuser or a managed service's administrator role.",
   enforcementLevel: "advisory",

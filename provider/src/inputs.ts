@@ -123,7 +123,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
 }
 
 /** A reason safe to show: our typed errors are credential-free by construction; anything else is not trusted. */
-export function safeReason(err: unknown): string {
+function safeReason(err: unknown): string {
   if (isConnectionStringError(err)) return err.message;
   return "connectionString could not be parsed as a libpq URI (postgres://user:password@host:port/database)";
 }

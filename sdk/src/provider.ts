@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
  * dynamic provider does not implement DiffConfig, and the engine replaces a resource whose
  * provider changed only when DiffConfig asks for it (tested in test/e2e/provider-upgrade.test.ts).
  */
-export const PROVIDER_NAME = "ablo";
+const PROVIDER_NAME = "ablo";
 
 const SHARED = Symbol.for("@ablo/pulumi:provider");
 type Shared = { [SHARED]?: pulumi.ProviderResource };

@@ -15,7 +15,7 @@ import { randomBase62 } from "./random";
 export const newRequestId = (): string => `req_${randomBase62(20)}`;
 
 /** Shown in place of a path segment or a query parameter name that is not of a known shape. */
-export const UNRECOGNIZED = "(unrecognized)";
+const UNRECOGNIZED = "(unrecognized)";
 
 /**
  * A path segment of the shape of ours: empty, a version (`v1`), a word of lowercase letters,

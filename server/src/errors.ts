@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorType } from "@ablo/api";
+import { ERROR_STATUS, NOT_FOUND_STATUS, type ErrorBody, type ErrorType } from "@ablo/api";
 
 /**
  * Every failure the API answers with. Messages are fixed templates plus parameter names, host
@@ -31,7 +31,7 @@ export abstract class ApiError extends Error {
 export class InvalidRequestError extends ApiError {
   override readonly name: string = "InvalidRequestError";
   readonly type = "invalid_request_error" as const;
-  constructor(code: string, message: string, param?: string, status = 400) {
+  constructor(code: string, message: string, param?: string, status: number = ERROR_STATUS.invalid_request_error) {
     super(status, code, message, param);
   }
 }
@@ -39,7 +39,7 @@ export class InvalidRequestError extends ApiError {
 export class NotFoundError extends InvalidRequestError {
   override readonly name: string = "NotFoundError";
   constructor(message: string, param?: string) {
-    super("resource_missing", message, param, 404);
+    super("resource_missing", message, param, NOT_FOUND_STATUS);
   }
 }
 
@@ -47,7 +47,7 @@ export class AuthenticationError extends ApiError {
   override readonly name: string = "AuthenticationError";
   readonly type = "authentication_error" as const;
   constructor(code: string, message: string) {
-    super(401, code, message);
+    super(ERROR_STATUS.authentication_error, code, message);
   }
 }
 
@@ -55,7 +55,7 @@ export class PermissionError extends ApiError {
   override readonly name: string = "PermissionError";
   readonly type = "permission_error" as const;
   constructor(code: string, message: string) {
-    super(403, code, message);
+    super(ERROR_STATUS.permission_error, code, message);
   }
 }
 
@@ -64,7 +64,7 @@ export class IdempotencyError extends ApiError {
   readonly type = "idempotency_error" as const;
   /** `retryAfterSeconds` for a key still in use: the same request may simply be retried later. */
   constructor(code: string, message: string, retryAfterSeconds?: number) {
-    super(409, code, message, undefined, retryAfterSeconds === undefined ? undefined : { "Retry-After": String(retryAfterSeconds) });
+    super(ERROR_STATUS.idempotency_error, code, message, undefined, retryAfterSeconds === undefined ? undefined : { "Retry-After": String(retryAfterSeconds) });
   }
 }
 
@@ -73,7 +73,7 @@ export class RateLimitError extends ApiError {
   readonly type = "rate_limit_error" as const;
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number, message = "Too many requests: slow down and retry after the Retry-After delay.") {
-    super(429, "rate_limit", message, undefined, { "Retry-After": String(retryAfterSeconds) });
+    super(ERROR_STATUS.rate_limit_error, "rate_limit", message, undefined, { "Retry-After": String(retryAfterSeconds) });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -82,7 +82,7 @@ export class RateLimitError extends ApiError {
 export class ServerError extends ApiError {
   override readonly name: string = "ServerError";
   readonly type = "api_error" as const;
-  constructor(code = "internal_error", message = "An internal error occurred; the request may be retried.", status = 500) {
+  constructor(code = "internal_error", message = "An internal error occurred; the request may be retried.", status: number = ERROR_STATUS.api_error) {
     super(status, code, message);
   }
 }

@@ -42,7 +42,7 @@ interface FaultRule extends FaultRuleConfig {
   fired: number;
 }
 
-export type Terminal = { action: "error"; status: number } | { action: "rate_limit"; retryAfter: number } | { action: "reset" };
+type Terminal = { action: "error"; status: number } | { action: "rate_limit"; retryAfter: number } | { action: "reset" };
 
 export interface FaultPlan {
   latencyMs: number;

@@ -36,7 +36,7 @@ export function createLogger(level = "info", destination?: DestinationStream): L
 }
 
 /** The fields of the one line logged per request: never headers or bodies. */
-export interface AccessLine {
+interface AccessLine {
   reqId: string;
   method: string;
   url: string;

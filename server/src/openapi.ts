@@ -3,10 +3,12 @@ import {
   DatasourceListSchema,
   DatasourceSchema,
   DeletedDatasourceSchema,
+  ERROR_STATUS,
   ErrorBodySchema,
   IDEMPOTENCY,
   LIST_LIMITS,
   METADATA_LIMITS,
+  NOT_FOUND_STATUS,
   UpdateDatasourceParamsSchema,
 } from "@ablo/api";
 import { z } from "zod";
@@ -26,13 +28,15 @@ function withMetadataLimit(schema: Record<string, unknown>): Record<string, unkn
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const jsonBody = (name: string) => ({ content: { "application/json": { schema: ref(name) } } });
 
+const errorBody = (description: string) => ({ description, ...jsonBody("Error") });
+
 const ERROR_RESPONSES = {
-  "400": { description: "invalid_request_error (param names the parameter)", ...jsonBody("Error") },
-  "401": { description: "authentication_error: missing or unknown token", ...jsonBody("Error") },
-  "403": { description: "permission_error: the token lacks the scope", ...jsonBody("Error") },
-  "404": { description: "invalid_request_error/resource_missing (also another organization's or mode's id)", ...jsonBody("Error") },
-  "429": { description: "rate_limit_error; Retry-After gives seconds", ...jsonBody("Error") },
-  "500": { description: "api_error", ...jsonBody("Error") },
+  [ERROR_STATUS.invalid_request_error]: errorBody("invalid_request_error (param names the parameter)"),
+  [ERROR_STATUS.authentication_error]: errorBody("authentication_error: missing or unknown token"),
+  [ERROR_STATUS.permission_error]: errorBody("permission_error: the token lacks the scope"),
+  [NOT_FOUND_STATUS]: errorBody("invalid_request_error/resource_missing (also another organization's or mode's id)"),
+  [ERROR_STATUS.rate_limit_error]: errorBody("rate_limit_error; Retry-After gives seconds"),
+  [ERROR_STATUS.api_error]: errorBody("api_error"),
 };
 
 const idempotencyHeader = {
@@ -43,7 +47,7 @@ const idempotencyHeader = {
   schema: { type: "string", minLength: 1, maxLength: IDEMPOTENCY.maxKeyLength },
 };
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
-const withIdempotency = { ...ERROR_RESPONSES, "409": { description: "idempotency_error", ...jsonBody("Error") } };
+const withIdempotency = { ...ERROR_RESPONSES, [ERROR_STATUS.idempotency_error]: errorBody("idempotency_error") };
 
 /** OpenAPI 3.1 generated from the same zod schemas that validate requests and responses. */
 export function openApiDocument(): Record<string, unknown> {

@@ -13,14 +13,14 @@ import { ConfigError } from "./errors";
  * node:crypto makes the keys and checks what is on disk, but cannot issue certificates:
  * node-forge builds and signs them.
  */
-export const TLS_DIR = "tls";
-export const CA_CERT_FILE = "ca.pem";
+const TLS_DIR = "tls";
+const CA_CERT_FILE = "ca.pem";
 const CA_KEY_FILE = "ca-key.pem";
 const SERVER_CERT_FILE = "server.pem";
 const SERVER_KEY_FILE = "server-key.pem";
 
 /** What the server certificate names: every way a local client spells this machine. */
-export const SERVER_NAMES = { ips: ["127.0.0.1", "::1"], dns: ["localhost"] } as const;
+const SERVER_NAMES = { ips: ["127.0.0.1", "::1"], dns: ["localhost"] } as const;
 
 const DAY_MS = 86_400_000;
 const CA_DAYS = 3650;

@@ -78,6 +78,13 @@ describe("responses outside the contract", () => {
     expect(teapot.statusCode).toBe(418);
   });
 
+  it("an error type named like an object's own key is unknown, not a class lookup", async () => {
+    server.handler = (_req, res) => apiError(res, 418, { type: "constructor", message: "not a type" });
+    const err = (await rejectionOf(() => clientFor(server).datasources.retrieve("ds_test_1"))) as AbloError;
+    expect(err).toBeInstanceOf(AbloAPIError);
+    expect(err.type).toBe("api_error");
+  });
+
   it("does not follow redirects (the key must not be replayed elsewhere)", async () => {
     server.handler = (_req, res, n) => {
       if (n === 1) {

@@ -18,7 +18,7 @@ import {
 // holds, and what differs between the two.
 export const FLEET_PROGRAM = join(REPO_ROOT, "test", "fixtures", "fleet-program");
 /** The password of the fleet's role: grepped for in everything a suite produced. */
-export const CANARY = "FleetCanary5d8ePw";
+const CANARY = "FleetCanary5d8ePw";
 
 /** ~30 % of API requests fail: 503, 429 with Retry-After, TCP reset, commit-then-drop, ~7.5 % each. */
 export const FAULT_MIX = [

@@ -79,7 +79,7 @@ export function rawRequest(
   });
 }
 
-export { filesUnder, filesContaining } from "@ablo/harness";
+export { filesContaining } from "@ablo/harness";
 
 /** Polls until `fn` returns something other than undefined. */
 export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {

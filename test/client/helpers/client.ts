@@ -61,7 +61,7 @@ export function thrownBy(fn: () => unknown): unknown {
 }
 
 /** Every way an error gets printed or serialized. */
-export function renderings(err: unknown): Record<string, string> {
+function renderings(err: unknown): Record<string, string> {
   const e = err as Error & { cause?: unknown };
   return {
     string: String(err),

@@ -7,8 +7,7 @@
  */
 import { createInterface } from "node:readline";
 import { Command, InvalidArgumentError } from "commander";
-import { checkConnectionString, type CheckOptions } from "./check";
-import { CidrSet } from "./ip-ranges";
+import { checkConnectionString, CidrSet, type CheckOptions } from "@ablo/connection";
 
 const collect = (value: string, previous: string[]): string[] => [
   ...previous,

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as path from "node:path";
 
 const root = path.resolve(__dirname, "../..");
-const cli = path.join(root, "connection/dist/cli.js");
+const cli = path.join(root, "check-connection/dist/cli.js");
 const PW = "Kanary-9f3b1e";
 
 function run(input: string, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
@@ -11,7 +11,7 @@ function run(input: string, args: string[] = []): { status: number | null; stdou
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", "connection"], { cwd: root, stdio: "pipe" });
+  execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", "check-connection"], { cwd: root, stdio: "pipe" });
 });
 
 describe("ablo-check-connection", () => {
