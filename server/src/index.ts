@@ -15,5 +15,7 @@ export { parseJsonBody, parseParams, paramName, unknownParameter, MAX_JSON_DEPTH
 export { loggedUrl, shownPath } from "./edge";
 export { RateLimiter } from "./rate-limit";
 export { Sealer, SealError, loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE } from "./seal";
-export { Store, DB_FILE, JOURNAL_FILE } from "./store";
+export { Store } from "./store";
+export { DB_FILE } from "./sqlite";
+export { JOURNAL_FILE } from "./create-journal";
 export { Verifier, VerificationFailure } from "./verification";
