@@ -25,8 +25,8 @@ export interface StartAbloLocalOptions {
   rateLimit?: number;
   /** Extra environment for the server (e.g. ABLO_LOCAL_MASTER_KEY). */
   env?: Record<string, string>;
-  /** Enable GET /_bench/empty (benchmarks). */
-  benchRoutes?: boolean;
+  /** The script run as `<script> serve …`: default the ablo-local CLI; the benchmark's adds its routes (bench-serve.ts). */
+  serveScript?: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
   bodyLimit?: number;
   /** How long to wait for GET /v1/openapi.json (default 20 s). */
@@ -94,7 +94,9 @@ async function readyStatus(port: number, caPath: string | undefined): Promise<nu
  * GET /v1/openapi.json answers. The child is killed if this process exits.
  */
 export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<AbloLocal> {
-  if (!existsSync(ABLO_LOCAL_CLI)) throw new Error(`${ABLO_LOCAL_CLI} is missing: build first (tsc -b server)`);
+  for (const script of new Set([ABLO_LOCAL_CLI, opts.serveScript ?? ABLO_LOCAL_CLI])) {
+    if (!existsSync(script)) throw new Error(`${script} is missing: build first (tsc -b)`);
+  }
   const ownsData = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "ablo-local-data-")));
   const cfgDir = await mkdtemp(join(tmpdir(), "ablo-local-cfg-"));
@@ -103,7 +105,6 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   if (opts.allowPrivateHosts) args.push("--allow-private-hosts");
   if (opts.admin) args.push("--admin");
   if (opts.rateLimit !== undefined) args.push("--rate-limit", String(opts.rateLimit));
-  if (opts.benchRoutes) args.push("--bench-routes");
   if (opts.logLevel) args.push("--log-level", opts.logLevel);
   if (opts.bodyLimit !== undefined) args.push("--body-limit", String(opts.bodyLimit));
   if (opts.tls) args.push("--tls");
@@ -124,7 +125,7 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   let port = 0;
 
   async function launch(p: number): Promise<"ok" | "port_in_use"> {
-    const c = spawn(process.execPath, [ABLO_LOCAL_CLI, "serve", "--port", String(p), "--host", "127.0.0.1", ...args], {
+    const c = spawn(process.execPath, [opts.serveScript ?? ABLO_LOCAL_CLI, "serve", "--port", String(p), "--host", "127.0.0.1", ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { join } from "node:path";
 import { startAbloLocal } from "./ablo-local";
 
 /** What one bounded run saw: requests per second and server CPU per request. */
@@ -8,6 +9,8 @@ interface Sample {
   cpuUs: number | undefined;
 }
 
+/** ablo-local with the floor routes GET /_bench/empty and POST /_bench/post (compiled, as the server runs). */
+const BENCH_SERVE = join(__dirname, "bench-serve.js");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 
 function cpuSeconds(pid: number | undefined): number | undefined {
@@ -72,7 +75,7 @@ export async function benchServer(opts: { runs?: number; perRun?: number; maxSec
   const runs = opts.runs ?? 5;
   const perRun = opts.perRun ?? 3000;
   const deadline = performance.now() + (opts.maxSeconds ?? 120) * 1000;
-  const api = await startAbloLocal({ verification: false, rateLimit: 0, benchRoutes: true, dnsMap: { "db.bench.example.com": ["93.184.216.34"] } });
+  const api = await startAbloLocal({ verification: false, rateLimit: 0, serveScript: BENCH_SERVE, dnsMap: { "db.bench.example.com": ["93.184.216.34"] } });
   try {
     const key = await api.createKey("bench", "test");
     const headers = { authorization: `Bearer ${key}` };

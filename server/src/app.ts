@@ -27,8 +27,6 @@ export interface AppDeps {
   bodyLimit?: number;
   /** POST/GET/DELETE /_admin/faults (off by default: anyone who can reach it can break the server). */
   admin?: boolean;
-  /** GET /_bench/empty: the framework's floor, for the benchmark. */
-  benchRoutes?: boolean;
   /** Serve HTTPS with this PEM key and certificate (`serve --tls`). */
   https?: { key: string; cert: string };
 }
@@ -315,14 +313,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.delete("/_admin/faults", async (_req, reply) => {
       deps.faults.clear();
       return faultsReply(reply);
-    });
-  }
-  if (deps.benchRoutes) {
-    app.get("/_bench/empty", async (_req, reply) => reply.type(JSON_TYPE).send("{}"));
-    // The framework's floor for a JSON POST: the body read and parsed as a create's is, nothing else.
-    app.post("/_bench/post", async (req, reply) => {
-      parseJsonBody(req.headers["content-type"], req.body as Buffer | undefined);
-      return reply.type(JSON_TYPE).send("{}");
     });
   }
   return app;

@@ -2,7 +2,8 @@ import { createHash, hash } from "node:crypto";
 import { SCOPES, TOKEN_PREFIX, type Mode, type Scope } from "@ablo/api";
 import { AuthenticationError, ConfigError, PermissionError } from "./errors";
 import { randomBase62 } from "./random";
-import type { KeyRecord, Store } from "./store";
+import type { Store } from "./store";
+import type { KeyRecord } from "./store-rows";
 
 /** Who is calling: every query is scoped by organization and mode. */
 export interface Principal {

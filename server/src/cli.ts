@@ -9,7 +9,7 @@ import { ConfigError } from "./errors";
 import { loadFaultsFile } from "./faults";
 import { createLogger } from "./logger";
 import { DEFAULT_BODY_LIMIT } from "./app";
-import { DEFAULT_RATE_LIMIT, openStore, startServer } from "./server";
+import { DEFAULT_RATE_LIMIT, openStore, startServer, type ServerOptions } from "./server";
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
@@ -30,7 +30,6 @@ interface ServeOptions {
   bodyLimit: number;
   logLevel: string;
   synchronous: "normal" | "full";
-  benchRoutes: boolean;
   tls: boolean;
 }
 
@@ -42,7 +41,10 @@ interface KeysOptions {
   scopes?: string;
 }
 
-function program(): Command {
+/** What a program embedding the CLI adds to `serve` (the harness's benchmark: its routes). */
+export type ServeExtras = Pick<ServerOptions, "plugins">;
+
+function program(extras: ServeExtras): Command {
   const cli = new Command("ablo-local").description("A faithful local Ablo datasource API server").showHelpAfterError();
 
   cli
@@ -63,7 +65,6 @@ function program(): Command {
     .addOption(
       new Option("--synchronous <mode>", "SQLite synchronous: normal survives kill -9, full also power loss").choices(["normal", "full"]).default("normal"),
     )
-    .addOption(new Option("--bench-routes", "enable GET /_bench/empty").default(false).hideHelp())
     .action(async (o: ServeOptions) => {
       const logger = createLogger(o.logLevel);
       const server = await startServer({
@@ -77,10 +78,10 @@ function program(): Command {
         admin: o.admin,
         rateLimit: o.rateLimit,
         bodyLimit: o.bodyLimit,
-        benchRoutes: o.benchRoutes,
         synchronous: o.synchronous === "full" ? "FULL" : "NORMAL",
         tls: o.tls,
         logger,
+        ...extras,
       });
       let stopping = false;
       const stop = (signal: string) => {
@@ -158,9 +159,10 @@ function handOverToNewerNode(): boolean {
   return true;
 }
 
-export async function main(argv = process.argv): Promise<void> {
+/** Runs the CLI on `argv`; `extras` let another entry point serve with more (see ServeExtras). */
+export async function main(argv = process.argv, extras: ServeExtras = {}): Promise<void> {
   try {
-    await program().parseAsync(argv);
+    await program(extras).parseAsync(argv);
   } catch (e) {
     // Start-up errors are ours to word: one line, no stack.
     const msg = e instanceof ConfigError ? e.message : `${(e as Error).name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;

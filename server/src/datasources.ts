@@ -19,7 +19,8 @@ import type { IdempotencyTicket } from "./idempotency";
 import { parseParams } from "./params";
 import { timeOrderedBase62 } from "./random";
 import type { Sealer } from "./seal";
-import type { DatasourceRow, Store } from "./store";
+import type { Store } from "./store";
+import type { DatasourceRow } from "./store-rows";
 
 /** A response ready to send: the body is the exact bytes (idempotent replays resend them). */
 export interface Reply {

@@ -4,7 +4,8 @@ import type { Principal } from "./auth";
 import { IdempotencyError, InvalidRequestError } from "./errors";
 import { MAX_JSON_DEPTH, tooDeep } from "./params";
 import type { Sealer } from "./seal";
-import type { IdempotencyEntry, Store } from "./store";
+import type { Store } from "./store";
+import type { IdempotencyEntry } from "./store-rows";
 
 /** A first request under a key: record its response in the side effect's transaction. */
 export interface IdempotencyTicket {

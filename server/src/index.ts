@@ -1,5 +1,6 @@
 /** ablo-local: a faithful local Ablo datasource API server (`npx ablo-local serve|keys`). */
 export { startServer, openStore, DEFAULT_RATE_LIMIT, type ServerOptions, type RunningServer } from "./server";
+export { main as runCli, type ServeExtras } from "./cli";
 export { buildApp, DEFAULT_BODY_LIMIT, type AppDeps } from "./app";
 export { createKey, hashToken, Authenticator, requireScope, type Principal } from "./auth";
 export { Datasources, toResource, mergeMetadata, type Reply } from "./datasources";
@@ -14,5 +15,7 @@ export { parseJsonBody, parseParams, paramName, unknownParameter, MAX_JSON_DEPTH
 export { loggedUrl, shownPath } from "./edge";
 export { RateLimiter } from "./rate-limit";
 export { Sealer, SealError, loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE } from "./seal";
-export { Store, DB_FILE, JOURNAL_FILE } from "./store";
+export { Store } from "./store";
+export { DB_FILE } from "./sqlite";
+export { JOURNAL_FILE } from "./create-journal";
 export { Verifier, VerificationFailure } from "./verification";

@@ -2,14 +2,46 @@ import pino, { type DestinationStream } from "pino";
 
 export type Logger = pino.Logger;
 
-/** Loggers built by createLogger: their JSON layout is known, so access lines can skip pino's generic path. */
-const plain = new WeakSet<Logger>();
+/**
+ * The stream under a logger made by createLogger: lines pass straight through, except those
+ * written inside hold(), which wait, in order, for release() to write them together.
+ */
+class LineBatch implements DestinationStream {
+  private holding = false;
+  private held = "";
+
+  constructor(private readonly out: DestinationStream) {}
+
+  write(line: string): void {
+    if (this.holding) this.held += line;
+    else this.out.write(line);
+  }
+
+  hold(log: () => void): void {
+    this.holding = true;
+    try {
+      log();
+    } finally {
+      this.holding = false;
+    }
+  }
+
+  release(): void {
+    if (this.held === "") return;
+    const text = this.held;
+    this.held = "";
+    this.out.write(text);
+  }
+}
+
+const batches = new WeakMap<Logger, LineBatch>();
 
 /**
  * Structured JSON logs on stdout. Request bodies and headers are never passed to the logger;
  * the redact list is a second fence in case a future call site passes a whole request.
  */
 export function createLogger(level = "info", destination?: DestinationStream): Logger {
+  const batch = new LineBatch(destination ?? pino.destination({ dest: 1, sync: true }));
   const logger = pino(
     {
       level,
@@ -29,9 +61,9 @@ export function createLogger(level = "info", destination?: DestinationStream): L
         censor: "[redacted]",
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    batch,
   );
-  plain.add(logger);
+  batches.set(logger, batch);
   return logger;
 }
 
@@ -45,55 +77,30 @@ interface AccessLine {
   note?: string;
 }
 
-type PinoInternals = Record<symbol, unknown>;
-
-/** Access lines: written now, or queued and written together by flush() (one write for many). */
+/** Access lines (`logger.info(line, "request")`): written now, or queued and written together by flush(). */
 export interface AccessLog {
   write(line: AccessLine): void;
-  /** Loggers without the fast path write the line at once (flush then has nothing to do). */
   queue(line: AccessLine): void;
   flush(): void;
 }
 
 /**
- * `logger.info(fields, "request")`, byte for byte, without pino's per-call work (object merge,
- * redaction walk, generic serializer): the line has a fixed set of fields, none of them secret.
- * Loggers not made by createLogger (other layouts, hooks or formatters) take the pino path.
+ * The answers sent in one turn share one write of their access lines: queue() keeps a line back
+ * until flush(). Every line goes through pino (its serializers and redaction); with a logger not
+ * made by createLogger, each is written at once.
  */
 export function accessLogger(logger: Logger): AccessLog {
-  const slow = (l: AccessLine): void => {
-    const { note, ...rest } = l;
-    logger.info(note !== undefined ? { ...rest, note } : rest, "request");
-  };
-  const slowLog: AccessLog = { write: slow, queue: slow, flush: () => undefined };
-  if (!plain.has(logger)) return slowLog;
-  const internals = logger as unknown as PinoInternals;
-  const stream = internals[pino.symbols.streamSym] as { write(s: string): unknown } | undefined;
-  const chindings = internals[pino.symbols.chindingsSym];
-  if (stream === undefined || typeof chindings !== "string") return slowLog;
-  const format = (l: AccessLine): string => {
-    // Same order as pino: level, time, bindings, the fields, msg. Strings through JSON.stringify.
-    let line = `{"level":30,"time":${Date.now()}${chindings},"reqId":${JSON.stringify(l.reqId)},"method":${JSON.stringify(l.method)},"url":${JSON.stringify(l.url)},"status":${l.status}`;
-    if (l.ms !== undefined) line += `,"ms":${l.ms}`;
-    if (l.note !== undefined) line += `,"note":${JSON.stringify(l.note)}`;
-    return `${line},"msg":"request"}\n`;
-  };
-  let queued = "";
-  const flush = (): void => {
-    if (queued === "") return;
-    const text = queued;
-    queued = "";
-    stream.write(text);
-  };
+  const batch = batches.get(logger);
+  // No redaction walk: an AccessLine's fields (above) are fixed and none is a path the redact
+  // list names, so the walk would find nothing, at ~2 µs a line (a request costs ~60 µs here).
+  const access = logger.child({}, { redact: [] });
+  const log = (line: AccessLine): void => access.info(line, "request");
   return {
-    write(l) {
-      if (!logger.isLevelEnabled("info")) return;
-      flush(); // lines stay in order
-      stream.write(format(l));
+    write(line) {
+      batch?.release(); // what was queued first: lines stay in order
+      log(line);
     },
-    queue(l) {
-      if (logger.isLevelEnabled("info")) queued += format(l);
-    },
-    flush,
+    queue: (line) => (batch ? batch.hold(() => log(line)) : log(line)),
+    flush: () => batch?.release(),
   };
 }

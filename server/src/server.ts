@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { buildApp } from "./app";
 import { Authenticator } from "./auth";
 import { Datasources } from "./datasources";
@@ -27,7 +27,11 @@ export interface ServerOptions {
   /** Requests per second per key; 0 turns rate limiting off. */
   rateLimit?: number;
   bodyLimit?: number;
-  benchRoutes?: boolean;
+  /**
+   * Fastify plugins registered after the API's routes, before listening: their routes run behind
+   * the same hooks (request id, access log, faults). The harness's benchmark adds its floor routes so.
+   */
+  plugins?: FastifyPluginAsync[];
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
   synchronous?: "NORMAL" | "FULL";
@@ -98,12 +102,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     logger,
     openapi: JSON.stringify(openApiDocument()),
     admin: opts.admin === true,
-    benchRoutes: opts.benchRoutes === true,
     ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
   });
   const host = opts.host ?? "127.0.0.1";
   try {
+    for (const plugin of opts.plugins ?? []) await app.register(plugin);
     await app.listen({ port: opts.port, host });
   } catch (e) {
     store.close();

@@ -23,6 +23,7 @@ import {
   staticResolver,
   Store,
 } from "ablo-local";
+import { accessLogger, createLogger } from "../../server/src/logger";
 
 // Unit tests of the server's modules (sources, no HTTP); the HTTP contract is in contract.test.ts.
 const dirs: string[] = [];
@@ -290,6 +291,59 @@ describe("static DNS", () => {
     const resolve = staticResolver({ "DB.Example.com": ["93.184.216.34"] });
     expect(resolve("db.example.com.")).toEqual(["93.184.216.34"]);
     expect(() => resolve("other.example.com")).toThrow(/not in the DNS map/);
+  });
+});
+
+describe("logger", () => {
+  /** A destination that keeps each write(2)'s text, with the time made constant. */
+  const sink = () => {
+    const writes: string[] = [];
+    return { writes, write: (s: string) => void writes.push(s.replace(/"time":\d+/g, '"time":0')) };
+  };
+  const line = (n: number, more: object = {}) => ({ reqId: `req_${n}`, method: "GET", url: "/v1/datasources?limit=", status: 200, ms: 0.4, ...more });
+  const text = (n: number, fields = `"ms":0.4`) =>
+    `{"level":30,"time":0,"service":"ablo-local","reqId":"req_${n}","method":"GET","url":"/v1/datasources?limit=","status":200,${fields},"msg":"request"}\n`;
+
+  test("access lines have pino's layout; queued ones reach the stream in one write, in order with the rest", () => {
+    const out = sink();
+    const logger = createLogger("info", out);
+    const access = accessLogger(logger);
+    access.write(line(1));
+    access.queue(line(2, { ms: undefined, note: "fault: connection reset" }));
+    logger.warn({ rules: 1 }, "fault rules replaced"); // not an access line: not held back
+    access.queue(line(3));
+    expect(out.writes).toEqual([text(1), `{"level":40,"time":0,"service":"ablo-local","rules":1,"msg":"fault rules replaced"}\n`]);
+    access.flush();
+    expect(out.writes[2]).toBe(text(2, `"note":"fault: connection reset"`) + text(3));
+    access.queue(line(4));
+    access.write(line(5)); // what was queued goes first
+    expect(out.writes.slice(3)).toEqual([text(4), text(5)]);
+    access.flush();
+    expect(out.writes.length).toBe(5);
+  });
+
+  test("secrets in other lines are redacted; below the level nothing is written", () => {
+    const out = sink();
+    const logger = createLogger("info", out);
+    const cs = "postgres://app:hunter2@db.example.com/shop";
+    logger.info(
+      {
+        connectionString: cs,
+        datasource: { connectionString: cs },
+        req: { headers: { authorization: "Bearer sk_test_x" }, body: cs },
+        password: "hunter2",
+        token: "sk_test_x",
+      },
+      "x",
+    );
+    expect(out.writes.join("")).not.toMatch(/hunter2|sk_test_x/);
+    expect(out.writes.join("").match(/\[redacted\]/g)?.length).toBe(6);
+    const quiet = sink();
+    const access = accessLogger(createLogger("warn", quiet));
+    access.write(line(1));
+    access.queue(line(2));
+    access.flush();
+    expect(quiet.writes).toEqual([]);
   });
 });
 
