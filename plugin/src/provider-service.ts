@@ -33,7 +33,7 @@ const INPUT_KEYS = Object.keys(INPUT_PROPERTIES);
 const SECRET_INPUTS = ["connectionString"];
 const SECRET_OUTPUTS = ["fingerprint"];
 
-const props = (s: structproto.Struct | undefined): Props => (s?.toJavaScript() ?? {});
+const props = (s: structproto.Struct | undefined): Props => s?.toJavaScript() ?? {};
 const struct = (p: Props): structproto.Struct => structproto.Struct.fromJavaScript(defined(p) as Record<string, structproto.JavaScriptValue>);
 
 /**

@@ -38,7 +38,7 @@ export function reveal(props: Props | undefined): { values: Props; secretKeys: S
   return { values, secretKeys };
 }
 
-export const secret = (value: unknown): SecretValue => ({ [specialSigKey]: specialSecretSig, value });
+const secret = (value: unknown): SecretValue => ({ [specialSigKey]: specialSecretSig, value });
 
 /**
  * Marks `keys` of `props` secret, whole. A property the program gave as a secret stays one in what
