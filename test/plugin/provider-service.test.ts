@@ -1,0 +1,187 @@
+/**
+ * The plugin's gRPC handlers, called in-process the way grpc-js calls them, against a real
+ * ablo-local. The engine-driven paths (YAML, import, policy pack, canary sweep) are in
+ * test/e2e/plugin.test.ts.
+ */
+import { AbloClient } from "@ablo/client";
+import { startAbloLocal, type AbloLocal } from "@ablo/harness";
+import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
+import type * as grpc from "@grpc/grpc-js";
+import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { providerService } from "../../plugin/src/provider-service";
+import { OUTPUTS } from "../../sdk/src/outputs";
+
+const PW = "Pl4gin-canary-pw";
+const URN = "urn:pulumi:dev::proj::ablo:index:Datasource::orders";
+const service = providerService("0.0.0-test");
+const cs = (host = "127.0.0.1", db = "shop", user = "app") => `postgres://${user}:${PW}@${host}:5432/${db}`;
+const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
+const struct = (o: Record<string, unknown>) => structproto.Struct.fromJavaScript(o as Record<string, structproto.JavaScriptValue>);
+const js = (s: structproto.Struct | undefined) => (s?.toJavaScript() ?? {}) as Record<string, unknown>;
+
+/** Calls a unary handler as grpc-js does. */
+function call<Req, Res>(handler: grpc.handleUnaryCall<Req, Res>, request: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    handler({ request } as grpc.ServerUnaryCall<Req, Res>, (err, res) => (err ? reject(new Error(err.details ?? err.message)) : resolve(res as Res)));
+  });
+}
+
+const check = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+  call(service.check, new provproto.CheckRequest().setUrn(URN).setOlds(struct(olds)).setNews(struct(news)));
+const failuresOf = (r: provproto.CheckResponse) => r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
+
+describe("schema", () => {
+  const schema = async () =>
+    JSON.parse((await call(service.getSchema, new provproto.GetSchemaRequest())).getSchema()) as {
+      name: string;
+      version: string;
+      config: { variables: Record<string, { secret?: boolean }> };
+      resources: Record<
+        string,
+        {
+          properties: Record<string, { type: string; description: string; secret?: boolean }>;
+          inputProperties: Record<string, { secret?: boolean }>;
+          requiredInputs: string[];
+        }
+      >;
+    };
+
+  it("describes ablo:index:Datasource with a secret connectionString and every output typed and described", async () => {
+    const s = await schema();
+    expect(s.name).toBe("ablo");
+    expect(s.version).toBe("0.0.0-test");
+    const ds = s.resources[DATASOURCE_TYPE.plugin]!;
+    expect(ds.inputProperties.connectionString?.secret).toBe(true);
+    expect(ds.requiredInputs).toEqual(["connectionString"]);
+    // The same outputs as the SDK's Datasource, both derived from the API schema.
+    expect(Object.keys(ds.properties).sort()).toEqual([...OUTPUTS].sort());
+    for (const [name, p] of Object.entries(ds.properties)) {
+      expect([name, typeof p.type, p.description.length > 10]).toEqual([name, "string", true]);
+    }
+    expect(ds.properties.fingerprint?.secret).toBe(true);
+    expect(ds.properties.created?.type).toBe("integer");
+    expect(ds.properties.lastError?.type).toBe("string");
+    expect(s.config.variables.apiKey?.secret).toBe(true);
+  });
+});
+
+describe("provider configuration", () => {
+  const checkConfig = (news: Record<string, unknown>) => call(service.checkConfig, new provproto.CheckRequest().setUrn(URN).setNews(struct(news)));
+
+  it("returns the API key as a secret even when it was set plain", async () => {
+    const r = await checkConfig({ apiKey: "sk_test_abc", baseUrl: "http://127.0.0.1:1", version: "0.1.0" });
+    expect(failuresOf(r)).toEqual([]);
+    expect(js(r.getInputs())).toEqual({ apiKey: secret("sk_test_abc"), baseUrl: "http://127.0.0.1:1", version: "0.1.0" });
+  });
+
+  it("names a misspelt key and a bad base URL, without echoing the key", async () => {
+    const r = await checkConfig({ apikey: "sk_test_secretvalue", apiKey: "sk_test_secretvalue", baseUrl: "ftp://example.com" });
+    const failures = failuresOf(r);
+    expect(failures.map((f) => f.property)).toEqual(["apikey", "baseUrl"]);
+    expect(JSON.stringify(failures)).not.toContain("secretvalue");
+  });
+
+  it("says a changed key or base URL changes the provider, never replacing it", async () => {
+    const r = await call(
+      service.diffConfig,
+      new provproto.DiffRequest().setOldInputs(struct({ apiKey: secret("sk_test_a") })).setNews(struct({ apiKey: secret("sk_test_b") })),
+    );
+    expect([r.getChanges(), r.getDiffsList(), r.getReplacesList()]).toEqual([provproto.DiffResponse.DiffChanges.DIFF_SOME, ["apiKey"], []]);
+  });
+});
+
+describe("check", () => {
+  beforeEach(() => {
+    process.env.ABLO_API_KEY = "sk_test_check";
+  });
+  afterEach(() => {
+    delete process.env.ABLO_API_KEY;
+  });
+
+  it("keeps the connection string secret, and names properties the resource does not take", async () => {
+    const r = await check({}, { connectionString: cs(), adoptId: "ds_test_x", schema: "public" });
+    expect(failuresOf(r).map((f) => f.property)).toEqual(["adoptId"]);
+    expect(js(r.getInputs()).connectionString).toEqual(secret(cs()));
+  });
+
+  it("requires the connection string of a new Datasource, without echoing values", async () => {
+    expect(failuresOf(await check({}, { metadata: { a: "b" } })).map((f) => f.property)).toEqual(["connectionString"]);
+    const bad = failuresOf(await check({}, { connectionString: `postgres://app:${PW}@/shop` }));
+    expect(bad.map((f) => f.property)).toEqual(["connectionString"]);
+    expect(JSON.stringify(bad)).not.toContain(PW);
+  });
+
+  it("accepts what import read (no connection string) until the program changes it", async () => {
+    const imported = { metadata: { team: "crm" } };
+    expect(failuresOf(await check(imported, imported))).toEqual([]);
+    expect(failuresOf(await check(imported, { metadata: { team: "sales" } })).map((f) => f.property)).toEqual(["connectionString"]);
+  });
+
+  it("passes unknown values through at preview", async () => {
+    const r = await check({}, { connectionString: secret(unknownValue) });
+    expect(failuresOf(r)).toEqual([]);
+  });
+});
+
+describe("against ablo-local", () => {
+  let api: AbloLocal;
+  let client: AbloClient;
+  beforeAll(async () => {
+    api = await startAbloLocal({ allowPrivateHosts: true, verification: false });
+    const key = await api.createKey("plugin-unit", "test");
+    process.env.ABLO_API_KEY = key;
+    process.env.ABLO_BASE_URL = api.baseUrl;
+    client = new AbloClient({ apiKey: key, baseUrl: api.baseUrl });
+  }, 60_000);
+  afterAll(async () => {
+    delete process.env.ABLO_API_KEY;
+    delete process.env.ABLO_BASE_URL;
+    client?.close();
+    await api?.stop();
+  });
+  const ids = async () => (await client.datasources.list({ limit: 100 })).data.map((d) => d.id);
+  const news = { connectionString: secret(cs()), metadata: secret({ team: "x" }), waitForVerification: false };
+
+  it("a preview create changes nothing on the API and plans unknown outputs", async () => {
+    const r = await call(service.create, new provproto.CreateRequest().setUrn(URN).setProperties(struct(news)).setPreview(true));
+    expect(r.getId()).toBe("");
+    const outs = js(r.getProperties());
+    expect(outs.status).toBe(unknownValue);
+    expect(outs.metadata).toEqual(secret({ team: "x" }));
+    expect(await ids()).toEqual([]);
+  });
+
+  it("create, read, update and delete keep secrets secret and never return the connection string", async () => {
+    const created = await call(service.create, new provproto.CreateRequest().setUrn(URN).setProperties(struct(news)));
+    const id = created.getId();
+    const outs = js(created.getProperties());
+    expect(outs.fingerprint).toMatchObject({ [specialSigKey]: specialSecretSig });
+    expect(outs.metadata).toEqual(secret({ team: "x" })); // given as a secret, kept one
+    expect(JSON.stringify(outs)).not.toContain(PW);
+    // The owner mark comes from the URN, as the dynamic resource's does from the SDK.
+    expect((await client.datasources.retrieve(id)).metadata.pulumi_owner).toMatch(/^creating:[\w-]{32}$/);
+
+    // Import: no state, no inputs. What the program should write back, never the credentials.
+    const imported = await call(service.read, new provproto.ReadRequest().setId(id).setUrn(URN));
+    expect(imported.getId()).toBe(id);
+    expect(js(imported.getInputs())).toEqual({ metadata: { team: "x" } });
+
+    const rotated = { ...news, connectionString: secret(cs("127.0.0.1", "shop", "app2")) };
+    const diff = await call(service.diff, new provproto.DiffRequest().setId(id).setUrn(URN).setOlds(created.getProperties()).setNews(struct(rotated)));
+    expect([diff.getChanges(), diff.getReplacesList(), diff.getDiffsList()]).toEqual([provproto.DiffResponse.DiffChanges.DIFF_SOME, [], ["connectionString"]]);
+    const updated = await call(service.update, new provproto.UpdateRequest().setId(id).setUrn(URN).setOlds(created.getProperties()).setNews(struct(rotated)));
+    expect(js(updated.getProperties()).displayName).toMatch(/^app2@/);
+
+    const moved = struct({ ...news, connectionString: secret(cs("127.0.0.1", "crm")) });
+    const replace = await call(service.diff, new provproto.DiffRequest().setId(id).setUrn(URN).setOlds(updated.getProperties()).setNews(moved));
+    expect(replace.getReplacesList()).toEqual(["connectionString"]);
+
+    await call(service.delete, new provproto.DeleteRequest().setId(id).setUrn(URN));
+    await call(service.delete, new provproto.DeleteRequest().setId(id).setUrn(URN)); // gone already: still fine
+    const gone = await call(service.read, new provproto.ReadRequest().setId(id).setUrn(URN).setProperties(updated.getProperties()));
+    expect(gone.getId()).toBe("");
+    expect(await ids()).toEqual([]);
+  });
+});
