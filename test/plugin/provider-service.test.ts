@@ -24,7 +24,7 @@ const js = (s: structproto.Struct | undefined) => (s?.toJavaScript() ?? {}) as R
 /** Calls a unary handler as grpc-js does. */
 function call<Req, Res>(handler: grpc.handleUnaryCall<Req, Res>, request: Req): Promise<Res> {
   return new Promise((resolve, reject) => {
-    handler({ request } as grpc.ServerUnaryCall<Req, Res>, (err, res) => (err ? reject(new Error(err.details ?? err.message)) : resolve(res as Res)));
+    handler({ request } as grpc.ServerUnaryCall<Req, Res>, (err, res) => (err ? reject(new Error(err.details ?? "grpc error")) : resolve(res as Res)));
   });
 }
 
