@@ -162,8 +162,8 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
 
 /**
  * The Datasource CRUD mapped onto the Ablo client. The dynamic-provider host loads it through the
- * fixed module reference the SDK stores as `__provider` (`require("@ablo/provider")`): none of
- * this code, and no value it holds, is ever serialized into state.
+ * fixed module reference the SDK stores as `__provider` (`require("@ablo/pulumi/dynamic-provider")`,
+ * which re-exports this): none of this code, and no value it holds, is ever serialized into state.
  */
 export const datasourceProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
