@@ -4,8 +4,8 @@ import { datasourceCore } from "./datasource-core";
 /**
  * The dynamic-provider host's view of the core: what `pulumi.dynamic.ResourceProvider` asks for.
  * The host loads it through the fixed module reference the SDK stores as `__provider`
- * (`require("@ablo/provider").datasourceProvider`): none of this code, and no value it holds, is
- * ever serialized into state.
+ * (`require("@ablo/pulumi/dynamic-provider").datasourceProvider`, which re-exports it): none of
+ * this code, and no value it holds, is ever serialized into state.
  */
 export const datasourceProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {

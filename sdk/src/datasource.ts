@@ -10,9 +10,10 @@ import { abloProvider } from "./provider";
  * `handler()` to get the provider). Pulumi's dynamic.Resource would serialize a closure here, which
  * captures whatever the closure sees and costs a second of TypeScript-based analysis on every run;
  * this is a fixed module reference instead: it holds nothing, and the provider process loads the
- * implementation (and reads the API key) itself. The type token is the one dynamic.Resource uses.
+ * implementation (and reads the API key) itself, through this package (see dynamic-provider.ts).
+ * The type token is the one dynamic.Resource uses.
  */
-export const SERIALIZED_PROVIDER = 'exports.handler = function () { return require("@ablo/provider").datasourceProvider; };\n';
+export const SERIALIZED_PROVIDER = 'exports.handler = function () { return require("@ablo/pulumi/dynamic-provider").datasourceProvider; };\n';
 export const TYPE_TOKEN = DATASOURCE_TYPE.dynamic;
 
 export interface DatasourceArgs {

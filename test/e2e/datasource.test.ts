@@ -120,7 +120,7 @@ test("the connection string is a secret in state and never an output", async () 
   expect(res.outputs.fingerprint.plaintext).toMatch(/^"sha256:/);
   // The serialized provider is a module reference: small and free of any secret or key.
   const provider: string = res.outputs.__provider;
-  expect(provider).toContain('require("@ablo/provider")');
+  expect(provider).toContain('require("@ablo/pulumi/dynamic-provider")');
   expect(provider).not.toContain(CANARY);
   expect(provider).not.toContain(key);
   expect(provider.length).toBeLessThan(256);

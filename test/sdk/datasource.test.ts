@@ -33,7 +33,7 @@ test("registers pulumi-nodejs:dynamic/ablo:Datasource with a module-reference pr
   expect(args.type).toBe("pulumi-nodejs:dynamic/ablo:Datasource");
   expect(args.inputs).toMatchObject({ metadata: { team: "a" } });
   const provider = args.inputs.__provider as string;
-  expect(provider).toContain('require("@ablo/provider")');
+  expect(provider).toContain('require("@ablo/pulumi/dynamic-provider")');
   expect(provider).not.toContain(CANARY);
   expect(provider.length).toBeLessThan(256);
   if (process.env.SHOW_PROVIDER) console.log(provider);

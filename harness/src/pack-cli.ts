@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * `npm run pack` (after the build): writes the tarballs a user installs into dist-pack/ and prints
+ * their paths, e.g. `npm install /path/to/dist-pack/ablo-pulumi-0.1.0.tgz`.
+ */
+import { resolve } from "node:path";
+import { Command } from "commander";
+import { packAll } from "./pack";
+
+async function main(): Promise<void> {
+  const opts = new Command("npm run pack")
+    .description("Write an installable tarball of each user-facing package, with the workspace packages it needs bundled inside")
+    .option("--out <dir>", "folder for the tarballs (default: dist-pack/ at the repository root)")
+    .parse(process.argv)
+    .opts<{ out?: string }>();
+  const tarballs = await packAll(opts.out ? { outDir: resolve(opts.out) } : {});
+  for (const t of tarballs) {
+    const carries = t.bundled.length > 0 ? `, carries ${t.bundled.join(", ")}` : "";
+    console.log(
+      `${t.file}\n  ${t.name}@${t.version}: ${(t.bytes / 1024).toFixed(1)} kB packed, ${(t.unpackedBytes / 1024).toFixed(1)} kB unpacked, ${t.entries} files${carries}`,
+    );
+  }
+  console.log(`\nInstall into a Pulumi project (Node >= 22) with:\n  npm install @pulumi/pulumi ${tarballs.map((t) => t.file).join(" ")}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

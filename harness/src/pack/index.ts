@@ -1,0 +1,101 @@
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { REPO_ROOT } from "../paths";
+import { PackError } from "./errors";
+import { publishedFiles } from "./files";
+import { readWorkspaces, workspaceClosure, type Workspace, type Workspaces } from "./manifest";
+import { npm } from "./npm";
+import { bundlingManifest, publishedManifest } from "./published-manifest";
+import { stage } from "./stage";
+import { PACK_TARGETS } from "./targets";
+
+export { PackError } from "./errors";
+export { PACK_TARGETS } from "./targets";
+
+export interface PackOptions {
+  root?: string;
+  /** Where the tarballs go (default dist-pack/ at the root); its earlier tarballs are removed. */
+  outDir?: string;
+  /** Workspace folders to pack (default PACK_TARGETS). */
+  targets?: readonly string[];
+}
+
+export interface Tarball {
+  name: string;
+  version: string;
+  file: string;
+  bytes: number;
+  unpackedBytes: number;
+  entries: number;
+  /** The workspace packages it carries inside. */
+  bundled: string[];
+}
+
+const PackResultSchema = z.array(
+  z.object({ filename: z.string(), size: z.number(), unpackedSize: z.number(), entryCount: z.number(), bundled: z.array(z.string()) }),
+);
+
+/** Writes one installable tarball per target and returns them. Expects a build (`tsc -b`). */
+export async function packAll(opts: PackOptions = {}): Promise<Tarball[]> {
+  const root = opts.root ?? REPO_ROOT;
+  const outDir = opts.outDir ?? join(root, "dist-pack");
+  const all = await readWorkspaces(root);
+  const targets = (opts.targets ?? PACK_TARGETS).map((folder) => {
+    const ws = all.byFolder.get(folder);
+    if (!ws) throw new PackError(`${folder} is not a workspace folder (the root package.json "workspaces")`);
+    if (ws.manifest.private) throw new PackError(`${ws.manifest.name} (${folder}) is private: a user cannot install it`);
+    return { ws, bundled: workspaceClosure(ws, all) };
+  });
+  const involved = [...new Set(targets.flatMap((t) => [t.ws, ...t.bundled]))];
+  const versions = new Set(involved.map((w) => w.manifest.version));
+  if (versions.size !== 1) {
+    throw new PackError(`the packed packages must share one version: ${involved.map((w) => `${w.manifest.name}@${w.manifest.version}`).join(", ")}`);
+  }
+  const files = await publishedFiles(root, involved);
+
+  await mkdir(outDir, { recursive: true });
+  for (const f of await readdir(outDir)) if (f.endsWith(".tgz")) await rm(join(outDir, f));
+  const stageRoot = await mkdtemp(join(tmpdir(), "ablo-pack-"));
+  try {
+    const out: Tarball[] = [];
+    for (const t of targets) out.push(await packOne(t.ws, t.bundled, { all, files, stageRoot, outDir, license: join(root, "LICENSE") }));
+    return out;
+  } finally {
+    await rm(stageRoot, { recursive: true, force: true });
+  }
+}
+
+interface PackContext {
+  all: Workspaces;
+  files: Map<string, string[]>;
+  stageRoot: string;
+  outDir: string;
+  license: string;
+}
+
+async function packOne(target: Workspace, bundled: Workspace[], ctx: PackContext): Promise<Tarball> {
+  const dir = join(ctx.stageRoot, target.folder);
+  const staged = (ws: Workspace, manifest = publishedManifest(ws, ctx.all)) => ({ workspace: ws, manifest, files: ctx.files.get(ws.manifest.name) ?? [] });
+  await stage(
+    dir,
+    staged(target, bundlingManifest(target, bundled, ctx.all)),
+    bundled.map((ws) => staged(ws)),
+    ctx.license,
+  );
+  // Run outside the repository, so that npm does not take the staged folder for one of its workspaces.
+  const [result] = PackResultSchema.parse(JSON.parse(await npm(["pack", dir, "--json", "--ignore-scripts", "--pack-destination", ctx.outDir], ctx.stageRoot)));
+  if (!result) throw new PackError(`npm pack wrote nothing for ${target.manifest.name}`);
+  const missing = bundled.map((w) => w.manifest.name).filter((n) => !result.bundled.includes(n));
+  if (missing.length > 0) throw new PackError(`${target.manifest.name}: npm did not bundle ${missing.join(", ")}`);
+  return {
+    name: target.manifest.name,
+    version: target.manifest.version,
+    file: join(ctx.outDir, result.filename),
+    bytes: result.size,
+    unpackedBytes: result.unpackedSize,
+    entries: result.entryCount,
+    bundled: result.bundled,
+  };
+}

@@ -1,0 +1,186 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+import { AbloClient } from "@ablo/client";
+import {
+  filesContaining,
+  PACK_TARGETS,
+  pulumiWorkspace,
+  REPO_ROOT,
+  startAbloLocal,
+  startPostgres,
+  type AbloLocal,
+  type Postgres,
+  type PulumiWorkspace,
+} from "@ablo/harness";
+
+// What a user does with `npm run pack`: installs the tarballs with npm into a new project outside
+// this repository, type-checks a program using Datasource, and runs it through the real engine
+// against ablo-local and PostgreSQL on 127.0.0.1. Nothing may come from the repository's own
+// node_modules: the project lives in the system's temporary folder and NODE_PATH is cleared.
+const CANARY = "PackCanary4e1dPw";
+const NO_NODE_PATH = { NODE_PATH: undefined };
+// scripts/pulumi only transpiles programs; the official CLI type-checks them by default (ts-node).
+const ENGINE_ENV = { ...NO_NODE_PATH, PULUMI_NODEJS_TRANSPILE_ONLY: "false" };
+
+let work: string;
+let project: string;
+let tarballs: string[];
+let pg: Postgres;
+let api: AbloLocal;
+let key: string;
+let client: AbloClient;
+let ws: PulumiWorkspace;
+const transcript: string[] = [];
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+function run(command: string, args: string[], cwd: string): Promise<Ran> {
+  const started = performance.now();
+  return new Promise((resolve) =>
+    execFile(command, args, { cwd, env: { ...process.env, ...NO_NODE_PATH }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, seconds: (performance.now() - started) / 1000 }),
+    ),
+  );
+}
+async function must(command: string, args: string[], cwd: string): Promise<Ran> {
+  const r = await run(command, args, cwd);
+  if (r.code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+/** Where `request` resolves from `from` in the project, as the project's own Node sees it. */
+async function resolved(request: string, from = project): Promise<string> {
+  const script = `console.log(require("fs").realpathSync(require.resolve(${JSON.stringify(request)}, { paths: [${JSON.stringify(from)}] })))`;
+  return (await must(process.execPath, ["-e", script], project)).stdout.trim();
+}
+async function pulumi(args: string[], stdin?: string) {
+  const r = await ws.run(args, { cwd: project, env: ENGINE_ENV, ...(stdin !== undefined ? { stdin } : {}) });
+  transcript.push(r.stdout, r.stderr);
+  return r;
+}
+async function ok(args: string[], stdin?: string) {
+  const r = await pulumi(args, stdin);
+  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+const ids = async () => (await client.datasources.list({ limit: 100 })).data.map((d) => d.id);
+
+const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { Datasource } from "@ablo/pulumi";
+
+const config = new pulumi.Config();
+const orders = new Datasource("orders", {
+  connectionString: config.requireSecret("databaseUrl"),
+  metadata: { team: "platform" },
+});
+export const id = orders.id;
+export const status = orders.status;
+`;
+// Pulumi's TypeScript template, plus esModuleInterop: zod's own declarations need it when tsc
+// checks every declaration file (no skipLibCheck here, so ours are checked too).
+const TSCONFIG = {
+  compilerOptions: { strict: true, outDir: "bin", target: "es2020", module: "commonjs", moduleResolution: "node", esModuleInterop: true },
+  files: ["index.ts"],
+};
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "ablo-packaging-"));
+  project = join(work, "my-datasources");
+  pg = await startPostgres();
+  await pg.sql(`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`);
+  await pg.sql("CREATE DATABASE shop OWNER app");
+  api = await startAbloLocal({ allowPrivateHosts: true, verification: true });
+  key = await api.createKey("packaging-org", "test");
+  client = new AbloClient({ apiKey: key, baseUrl: api.baseUrl });
+  ws = await pulumiWorkspace();
+}, 120_000);
+
+afterAll(async () => {
+  client?.close();
+  await ws?.dispose();
+  await api?.stop();
+  await pg?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test("npm run pack builds and writes one tarball per user-facing package", async () => {
+  const out = join(work, "tarballs");
+  const r = await must("npm", ["run", "--silent", "pack", "--", "--out", out], REPO_ROOT);
+  tarballs = (await readdir(out)).filter((f) => f.endsWith(".tgz")).map((f) => join(out, f));
+  expect(tarballs).toHaveLength(PACK_TARGETS.length);
+  for (const t of tarballs) expect(r.stdout).toContain(t);
+  expect(r.stdout).toMatch(/ablo-pulumi-\d+\.\d+\.\d+\.tgz\n\s+@ablo\/pulumi@.*carries @ablo\/api, @ablo\/client, @ablo\/connection, @ablo\/provider/);
+  console.log(`npm run pack: ${r.seconds.toFixed(1)} s\n${r.stdout}`);
+}, 300_000);
+
+test("the tarballs install into a new project outside the repository, which resolves @ablo/* from them", async () => {
+  expect(relative(REPO_ROOT, project).startsWith(`..${sep}`)).toBe(true);
+  await mkdir(project);
+  const pkg = {
+    name: "my-datasources",
+    private: true,
+    dependencies: { "@pulumi/pulumi": "3.270.0" },
+    devDependencies: { "@types/node": "^22.19.0", typescript: "5.9.3" },
+  };
+  await writeFile(join(project, "package.json"), JSON.stringify(pkg, null, 2));
+  await writeFile(join(project, "Pulumi.yaml"), "name: my-datasources\nruntime: nodejs\n");
+  await writeFile(join(project, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
+  await writeFile(join(project, "index.ts"), PROGRAM);
+
+  // As the README says: npm install <tarballs>, which names them from their own package.json.
+  const install = await must("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs], project);
+  console.log(`npm install of the tarballs and @pulumi/pulumi into a new project: ${install.seconds.toFixed(1)} s`);
+  const deps = (JSON.parse(await readFile(join(project, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+  expect(deps).toMatchObject({ "@ablo/pulumi": expect.stringMatching(/^file:.*ablo-pulumi-.*\.tgz$/) });
+
+  const inProject = (p: string) => expect(p.startsWith(`${project}${sep}node_modules${sep}`)).toBe(true);
+  const sdk = await resolved("@ablo/pulumi");
+  inProject(sdk);
+  // What the dynamic-provider host requires from the program's folder (SERIALIZED_PROVIDER)...
+  inProject(await resolved("@ablo/pulumi/dynamic-provider"));
+  // ...and what that loads: the workspace packages bundled inside @ablo/pulumi, not copies elsewhere.
+  const bundle = join(project, "node_modules", "@ablo", "pulumi", "node_modules", "@ablo");
+  for (const inner of ["provider", "client", "api", "connection"]) {
+    expect(await resolved(`@ablo/${inner}`, sdk)).toBe(await realpath(join(bundle, inner, "dist", "index.js")));
+  }
+  inProject(await resolved("@ablo/policy-pack"));
+  // The program type-checks against the installed declarations, with the project's TypeScript.
+  await must(process.execPath, [join(project, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", project], project);
+}, 300_000);
+
+test("up registers the datasource through the installed packages, and the secret stays out", async () => {
+  await ok(["stack", "init", ws.stack]);
+  await ok(["config", "set", "--secret", "ablo:apiKey"], key);
+  await ok(["config", "set", "ablo:baseUrl", api.baseUrl]);
+  await ok(["config", "set", "--secret", "databaseUrl"], pg.url("app", CANARY, "shop"));
+  const up = await ok(["up", "--yes", "--skip-preview"]);
+  expect(up.stdout).toMatch(/\+ 3 created/);
+  const out = JSON.parse((await ok(["stack", "output", "--json"])).stdout) as { id: string; status: string };
+  expect(out.status).toBe("active");
+  expect(await ids()).toEqual([out.id]);
+  expect((await client.datasources.retrieve(out.id)).metadata).toMatchObject({ team: "platform" });
+
+  const exported = (await ok(["stack", "export"])).stdout;
+  expect(exported).not.toContain(CANARY);
+  const state = JSON.parse(exported) as { deployment: { resources: Array<{ type: string; outputs: Record<string, unknown> }> } };
+  const ds = state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/ablo:Datasource")!;
+  expect(ds.outputs.__provider).toContain('require("@ablo/pulumi/dynamic-provider")');
+}, 300_000);
+
+test("the policy pack tarball runs as a policy pack from node_modules", async () => {
+  const r = await pulumi(["preview", "--policy-pack", join(project, "node_modules", "@ablo", "policy-pack")]);
+  expect(r.code).not.toBe(0);
+  expect(r.stdout + r.stderr).toMatch(/\[mandatory\]\s+ablo-datasource-public-host\s+\(pulumi-nodejs:dynamic\/ablo:Datasource: orders\)/);
+}, 300_000);
+
+test("destroy removes the datasource, and the canary is nowhere", async () => {
+  await ok(["destroy", "--yes", "--skip-preview"]);
+  expect(await ids()).toEqual([]);
+  expect(transcript.join("\n")).not.toContain(CANARY);
+  expect(await filesContaining(ws.dir, CANARY)).toEqual([]);
+}, 300_000);
