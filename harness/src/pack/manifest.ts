@@ -6,7 +6,7 @@ import { PackError } from "./errors";
 const Deps = z.record(z.string(), z.string());
 
 /** The package.json fields packing reads or rewrites; every other field is carried over as is. */
-export const ManifestSchema = z.looseObject({
+const ManifestSchema = z.looseObject({
   name: z.string(),
   version: z.string(),
   private: z.boolean().optional(),
@@ -21,7 +21,7 @@ export type Manifest = z.infer<typeof ManifestSchema>;
 
 const RepositorySchema = z.union([z.string(), z.looseObject({ type: z.string().optional(), url: z.string() })]);
 const RootManifestSchema = z.looseObject({ workspaces: z.array(z.string()), repository: RepositorySchema.optional() });
-export type Repository = z.infer<typeof RepositorySchema>;
+type Repository = z.infer<typeof RepositorySchema>;
 
 export interface Workspace {
   /** Folder relative to the repository root, e.g. `sdk`. */
