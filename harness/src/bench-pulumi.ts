@@ -4,6 +4,7 @@ import { startAbloLocal } from "./ablo-local";
 import { REPO_ROOT } from "./paths";
 import { startPostgres } from "./postgres";
 import { pulumiWorkspace } from "./pulumi";
+import { abloConfig, createStack, secret } from "./stack";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -17,20 +18,20 @@ export async function benchPulumi(runs = 3): Promise<string> {
   const pg = await startPostgres();
   const api = await startAbloLocal({ allowPrivateHosts: true, verification: true });
   const ws = await pulumiWorkspace();
-  const cwd = join(REPO_ROOT, "test", "fixtures", "datasource-program");
   try {
     const pw = randomBytes(9).toString("base64url");
     await pg.sql(`CREATE ROLE bench LOGIN PASSWORD '${pw}' NOSUPERUSER NOBYPASSRLS`);
     await pg.sql("CREATE DATABASE bench OWNER bench");
     const key = await api.createKey("bench", "test");
-    await ws.ok(["stack", "init", ws.stack], { cwd });
-    await ws.ok(["config", "set", "--secret", "ablo:apiKey"], { cwd, stdin: key });
-    await ws.ok(["config", "set", "ablo:baseUrl", api.baseUrl], { cwd });
-    await ws.ok(["config", "set", "--secret", "databaseUrl"], { cwd, stdin: pg.url("bench", pw, "bench") });
+    const stack = await createStack({
+      workspace: ws,
+      program: join(REPO_ROOT, "test", "fixtures", "datasource-program"),
+      config: { ...abloConfig(api, key), databaseUrl: secret(pg.url("bench", pw, "bench")) },
+    });
 
     const timed = async (args: string[]) => {
       const t = Date.now();
-      await ws.ok(args, { cwd });
+      await stack.ok(args);
       return Date.now() - t;
     };
     const t: Record<string, number[]> = { create: [], noopUp: [], noopPreview: [], refresh: [], destroy: [] };

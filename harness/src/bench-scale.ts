@@ -6,6 +6,7 @@ import { startAbloLocal, type AbloLocal } from "./ablo-local";
 import { REPO_ROOT } from "./paths";
 import { startPostgres } from "./postgres";
 import { pulumiWorkspace, type PulumiWorkspace } from "./pulumi";
+import { abloConfig, createStack, secret, type ProgramStack, type StackConfig } from "./stack";
 
 /**
  * The scale table of issue "preview as fast as an empty provider": for N Datasources, engine
@@ -96,19 +97,19 @@ function providerMemory(ws: PulumiWorkspace): { stop(): number } {
 
 interface Program {
   ws: PulumiWorkspace;
-  cwd: string;
+  stack: ProgramStack;
   /** Config change that makes `up` touch every resource in place. */
   touch(i: number): Promise<void>;
 }
 
 async function timed(p: Program, args: string[]): Promise<number> {
   const t = performance.now();
-  await p.ws.ok(args, { cwd: p.cwd });
+  await p.stack.ok(args);
   return (performance.now() - t) / 1000;
 }
 
 async function stateBytes(p: Program, n: number): Promise<number> {
-  const r = await p.ws.ok(["stack", "export"], { cwd: p.cwd });
+  const r = await p.stack.ok(["stack", "export"]);
   return Math.round(Buffer.byteLength(r.stdout) / n);
 }
 
@@ -176,13 +177,12 @@ export async function benchScale(sizes: number[], runsFor: (n: number) => number
     const key = await api.createKey("bench-org", "test");
     for (const n of sizes) {
       const runs = runsFor(n);
-      const ours = await setUp(join(REPO_ROOT, "test", "fixtures", "fleet-program"), n, async (ws, cwd) => {
-        await ws.ok(["config", "set", "--secret", "ablo:apiKey"], { cwd, stdin: key });
-        await ws.ok(["config", "set", "ablo:baseUrl", `http://127.0.0.1:${proxy.port}`], { cwd });
-        await ws.ok(["config", "set", "--secret", "databaseUrl"], { cwd, stdin: pg.url("app", "bench-pw", "postgres") });
-        await ws.ok(["config", "set", "wait", "false"], { cwd });
+      const ours = await setUp(join(REPO_ROOT, "test", "fixtures", "fleet-program"), n, {
+        ...abloConfig({ baseUrl: `http://127.0.0.1:${proxy.port}` }, key),
+        databaseUrl: secret(pg.url("app", "bench-pw", "postgres")),
+        wait: "false",
       });
-      const floor = await setUp(join(REPO_ROOT, "bench", "floor-program"), n, async () => undefined);
+      const floor = await setUp(join(REPO_ROOT, "bench", "floor-program"), n);
       try {
         // Interleaved, floor then ours in each run, so that the machine's drift hits both alike.
         const fc: Cycle[] = [];
@@ -196,12 +196,12 @@ export async function benchScale(sizes: number[], runsFor: (n: number) => number
         const o = summarize(oc);
         // TCP connections the provider opens to the API, counted by the proxy in front of it.
         proxy.reset();
-        await ours.ws.ok(["up", "--yes", "--skip-preview"], { cwd: ours.cwd });
+        await ours.stack.ok(["up", "--yes", "--skip-preview"]);
         const connectionsUp = proxy.count();
         proxy.reset();
-        await ours.ws.ok(["preview", "--expect-no-changes"], { cwd: ours.cwd });
+        await ours.stack.ok(["preview", "--expect-no-changes"]);
         const connectionsPreview = proxy.count();
-        await ours.ws.ok(["destroy", "--yes", "--skip-preview"], { cwd: ours.cwd });
+        await ours.stack.ok(["destroy", "--yes", "--skip-preview"]);
         log(`N=${n}: direct client calls`);
         const direct = await directCalls(api, key, n);
         rows.push({
@@ -230,12 +230,10 @@ export async function benchScale(sizes: number[], runsFor: (n: number) => number
   return rows;
 }
 
-async function setUp(cwd: string, n: number, configure: (ws: PulumiWorkspace, cwd: string) => Promise<void>): Promise<Program> {
+async function setUp(program: string, n: number, config: StackConfig = {}): Promise<Program> {
   const ws = await pulumiWorkspace();
-  await ws.ok(["stack", "init", ws.stack], { cwd });
-  await ws.ok(["config", "set", "count", String(n)], { cwd });
-  await configure(ws, cwd);
-  return { ws, cwd, touch: async (i) => void (await ws.ok(["config", "set", "tag", `t${i}`], { cwd })) };
+  const stack = await createStack({ workspace: ws, program, config: { count: String(n), ...config } });
+  return { ws, stack, touch: (i) => stack.setConfig({ tag: `t${i}` }) };
 }
 
 export function scaleTable(rows: ScaleRow[]): string {

@@ -1,6 +1,22 @@
 export { startPostgres, type Postgres, type StartPostgresOptions } from "./postgres";
 export { freeLoopbackPort } from "./ports";
-export { runPulumi, pulumiWorkspace, type PulumiResult, type PulumiWorkspace, type RunOptions } from "./pulumi";
+export { runPulumi, pulumiWorkspace, PulumiExitError, type PulumiResult, type PulumiWorkspace, type RunOptions } from "./pulumi";
+export {
+  abloConfig,
+  createStack,
+  isAbloDatasource,
+  programStack,
+  secret,
+  secrets,
+  type ConfigValue,
+  type ProgramStack,
+  type StackConfig,
+  type StackOptions,
+  type StackRunOptions,
+  type StackState,
+  type StateResource,
+} from "./stack";
+export { apiReader, ApiReadError, type ApiAnswer, type ApiReader, type ApiServer, type ListedDatasource } from "./api-reader";
 export { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
 export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type StartAbloLocalOptions } from "./ablo-local";
 export { benchServer } from "./bench-server";

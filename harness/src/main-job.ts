@@ -13,7 +13,8 @@ import { Command } from "commander";
 import { startAbloLocal, type AbloLocal } from "./ablo-local";
 import { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
 import { startPostgres, type Postgres } from "./postgres";
-import { runPulumi, type PulumiResult } from "./pulumi";
+import { apiReader } from "./api-reader";
+import { abloConfig, programStack, secret } from "./stack";
 import { steps } from "./steps";
 
 const STACK = "demo";
@@ -59,34 +60,23 @@ async function main(): Promise<void> {
       (r) => r.api.baseUrl,
     );
 
-    const env = { ABLO_STACK: STACK, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ablo-local-only" };
-    const pulumi = async (args: string[], stdin?: string): Promise<PulumiResult> => {
-      const r = await runPulumi(args, {
-        cwd: REPO_ROOT,
-        env,
-        ...(stdin !== undefined ? { stdin } : {}),
-        ...(opts.verbose ? { onOutput: (c: string) => process.stdout.write(c) } : {}),
-      });
-      if (r.code !== 0) throw new Error(`pulumi ${args[0]} failed:\n${r.stdout}\n${r.stderr}`);
-      return r;
-    };
-
-    const removeStack = () => runPulumi(["stack", "rm", STACK, "--yes", "--force"], { cwd: REPO_ROOT, env });
+    const stack = programStack({
+      program: REPO_ROOT,
+      stack: STACK,
+      env: { ABLO_STACK: STACK, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ablo-local-only" },
+      ...(opts.verbose ? { onOutput: (c: string) => process.stdout.write(c) } : {}),
+    });
     await step(`Preparing stack "${STACK}" (file backend in .pulumi-state)`, async () => {
       // A leftover stack from an interrupted run points at servers that are gone: start afresh.
-      await removeStack();
-      await pulumi(["stack", "init", STACK]);
-      // Secrets go through stdin, never the command line (visible in `ps`).
-      await pulumi(["config", "set", "--secret", "ablo:apiKey"], apiKey);
-      await pulumi(["config", "set", "ablo:baseUrl", api.baseUrl]);
-      await pulumi(["config", "set", "--secret", "databaseUrl"], databaseUrl);
+      await stack.remove();
+      await stack.create({ ...abloConfig(api, apiKey), databaseUrl: secret(databaseUrl) });
     });
-    cleanups.push(removeStack);
+    cleanups.push(() => stack.remove());
 
     const up = await step("pulumi up: registering the database as a Datasource and waiting for verification", () =>
-      pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]),
+      stack.ok(["up", "--yes", "--skip-preview", "--suppress-progress"]),
     );
-    const outputs = JSON.parse((await pulumi(["stack", "output", "--json"])).stdout) as Record<string, string>;
+    const outputs = await stack.outputs<Record<string, string>>();
     const summary = /Resources:\s*\n([\s\S]*?)\n\s*\n/.exec(up.stdout)?.[1]?.trim().replace(/\s+/g, " ") ?? "";
     console.log(`
   Datasource registered (${summary}):
@@ -109,17 +99,15 @@ async function main(): Promise<void> {
       cleanups.push(
         () => pg.stop(),
         () => api.stop(),
-        removeStack,
-        () => pulumi(["destroy", "--yes", "--skip-preview"]),
+        () => stack.remove(),
+        () => stack.ok(["destroy", "--yes", "--skip-preview"]),
       );
       await new Promise(() => undefined);
     }
 
-    await step("pulumi destroy: removing the Datasource", () => pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"]));
-    const left = await fetch(`${api.baseUrl}/v1/datasources`, { headers: { authorization: `Bearer ${apiKey}` } }).then(
-      (r) => r.json() as Promise<{ data: unknown[] }>,
-    );
-    console.log(`  Destroyed: the API now lists ${left.data.length} datasources. Stopping PostgreSQL and ablo-local.`);
+    await step("pulumi destroy: removing the Datasource", () => stack.ok(["destroy", "--yes", "--skip-preview", "--suppress-progress"]));
+    const left = await apiReader(api, apiKey).ids();
+    console.log(`  Destroyed: the API now lists ${left.length} datasources. Stopping PostgreSQL and ablo-local.`);
   } finally {
     await cleanup();
   }

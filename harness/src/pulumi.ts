@@ -18,6 +18,25 @@ export interface RunOptions {
   onOutput?: (chunk: string) => void;
 }
 
+/** A run of the engine that exited non-zero: what ran, where, and everything it printed. */
+export class PulumiExitError extends Error {
+  override readonly name = "PulumiExitError";
+
+  constructor(
+    readonly args: readonly string[],
+    readonly cwd: string,
+    readonly result: PulumiResult,
+  ) {
+    super(`pulumi ${args.join(" ")} in ${cwd} exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  }
+}
+
+/** The result when the run exited 0; a PulumiExitError otherwise. */
+export function exitedZero(args: readonly string[], cwd: string, result: PulumiResult): PulumiResult {
+  if (result.code !== 0) throw new PulumiExitError(args, cwd, result);
+  return result;
+}
+
 /** Runs `scripts/pulumi` (the project's engine, offline) and collects its output. */
 export function runPulumi(args: string[], opts: RunOptions): Promise<PulumiResult> {
   return new Promise((resolve, reject) => {
@@ -52,7 +71,7 @@ export interface PulumiWorkspace {
   /** The stack this workspace selects in every program it runs. */
   readonly stack: string;
   run(args: string[], opts: RunOptions): Promise<PulumiResult>;
-  /** Like run, but throws with the output when the exit code is not 0. */
+  /** Like run, but throws a PulumiExitError when the exit code is not 0. */
   ok(args: string[], opts: RunOptions): Promise<PulumiResult>;
   dispose(): Promise<void>;
 }
@@ -80,13 +99,7 @@ export async function pulumiWorkspace(extraEnv: Record<string, string> = {}): Pr
     dir,
     env,
     run,
-    async ok(args, opts) {
-      const r = await run(args, opts);
-      if (r.code !== 0) {
-        throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-      }
-      return r;
-    },
+    ok: async (args, opts) => exitedZero(args, opts.cwd, await run(args, opts)),
     stack,
     async dispose() {
       for (const p of programs) await rm(join(p, `Pulumi.${stack}.yaml`), { force: true });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { pulumiWorkspace, REPO_ROOT, type PulumiWorkspace } from "@ablo/harness";
+import { programStack, pulumiWorkspace, REPO_ROOT, type ProgramStack, type PulumiWorkspace } from "@ablo/harness";
 
 // The foundation every other end-to-end claim stands on: the real Pulumi engine built by our
 // setup, our language host, the dynamic-provider launcher and a policy pack run through RunPlugin.
@@ -7,31 +7,31 @@ const program = join(REPO_ROOT, "test", "fixtures", "engine-smoke");
 const policyPack = join(REPO_ROOT, "test", "fixtures", "smoke-policy");
 
 let ws: PulumiWorkspace;
+let stack: ProgramStack; // made by the first `up` (scripts/pulumi selects the workspace's stack)
 beforeAll(async () => {
   ws = await pulumiWorkspace();
+  stack = programStack({ workspace: ws, program });
 });
 afterAll(() => ws?.dispose());
 
 test("the engine is the pinned real Pulumi CLI", async () => {
-  const r = await ws.ok(["version"], { cwd: program });
+  const r = await stack.ok(["version"]);
   expect(r.stdout.trim()).toBe("v3.274.1");
 });
 
 test("up, stack export, preview --policy-pack, destroy", async () => {
-  const up = await ws.ok(["up", "--yes", "--skip-preview"], { cwd: program });
+  const up = await stack.ok(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).toContain('message: "hello smoke"');
 
-  const exported = JSON.parse((await ws.ok(["stack", "export"], { cwd: program })).stdout);
-  const resources: Array<{ type: string; outputs?: Record<string, unknown> }> = exported.deployment.resources;
+  const { resources } = await stack.exportState();
   const greeting = resources.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
   expect(greeting?.outputs?.message).toBe("hello smoke");
 
-  const preview = await ws.run(["preview", "--policy-pack", policyPack], { cwd: program });
+  const preview = await stack.run(["preview", "--policy-pack", policyPack]);
   expect(preview.code).not.toBe(0);
   expect(preview.stdout).toMatch(/\[mandatory\]\s+no-greetings/);
   expect(preview.stdout).toContain("greetings are not allowed here");
 
-  await ws.ok(["destroy", "--yes", "--skip-preview"], { cwd: program });
-  const after = JSON.parse((await ws.ok(["stack", "export"], { cwd: program })).stdout);
-  expect(after.deployment.resources ?? []).toHaveLength(0);
+  await stack.ok(["destroy", "--yes", "--skip-preview"]);
+  expect((await stack.exportState()).resources).toHaveLength(0);
 });

@@ -1,9 +1,14 @@
 import { join } from "node:path";
 import {
+  abloConfig,
+  apiReader,
+  createStack,
   filesContaining,
+  isAbloDatasource,
   pulumiWorkspace,
   recordFigures,
   REPO_ROOT,
+  secret,
   startAbloLocal,
   startPostgres,
   type AbloLocal,
@@ -79,28 +84,17 @@ export async function startFleet(count: number, options: FleetOptions = {}): Pro
   async function newStack(n: number): Promise<FleetStack> {
     const ws = await pulumiWorkspace(backendEnv);
     workspaces.push(ws);
-    const pulumi = async (args: string[], env: Record<string, string> = {}) => {
-      const r = await ws.run(args, { cwd: FLEET_PROGRAM, env });
-      transcript.push(r.stdout, r.stderr);
-      return r;
-    };
-    const must = async (args: string[], stdin?: string) => {
-      const r = await ws.ok(args, { cwd: FLEET_PROGRAM, ...(stdin === undefined ? {} : { stdin }) });
-      transcript.push(r.stdout, r.stderr);
-    };
-    await must(["stack", "init", ws.stack]);
-    await must(["config", "set", "--secret", "ablo:apiKey"], key);
-    await must(["config", "set", "ablo:baseUrl", api.baseUrl]);
-    await must(["config", "set", "--secret", "databaseUrl"], pg.url("app", CANARY, "shop"));
-    await must(["config", "set", "count", String(n)]);
+    const stack = await createStack({
+      workspace: ws,
+      program: FLEET_PROGRAM,
+      onResult: (r) => void transcript.push(r.stdout, r.stderr),
+      config: { ...abloConfig(api, key), databaseUrl: secret(pg.url("app", CANARY, "shop")), count: String(n) },
+    });
     return {
       ws,
-      pulumi,
-      async stateIds() {
-        const r = await ws.ok(["stack", "export"], { cwd: FLEET_PROGRAM });
-        const resources = (JSON.parse(r.stdout).deployment.resources ?? []) as Array<{ type: string; id?: string }>;
-        return resources.filter((x) => x.type.endsWith("ablo:Datasource")).map((x) => x.id!);
-      },
+      pulumi: (args, env = {}) => stack.run(args, { env }),
+      // State is not engine output: kept out of the transcript (and its size in the figures).
+      stateIds: async () => (await stack.exportState({ record: false })).resources.filter(isAbloDatasource).map((x) => x.id!),
     };
   }
   const first = await newStack(count);
@@ -122,19 +116,7 @@ export async function startFleet(count: number, options: FleetOptions = {}): Pro
     newStack,
     setFaults: async (rules) => void (rules.length === 0 ? await admin("DELETE") : await admin("POST", { rules })),
     faultsFired: async () => (await admin("GET")).rules.reduce((n, r) => n + r.fired, 0),
-    async serverIds() {
-      const all: Array<{ id: string; mark: string | undefined }> = [];
-      let after: string | undefined;
-      for (;;) {
-        const res = await fetch(`${api.baseUrl}/v1/datasources?limit=100${after ? `&starting_after=${after}` : ""}`, {
-          headers: { authorization: `Bearer ${key}` },
-        });
-        const page = (await res.json()) as { data: Array<{ id: string; metadata: Record<string, string> }>; has_more: boolean };
-        all.push(...page.data.map((d) => ({ id: d.id, mark: d.metadata.pulumi_owner })));
-        if (!page.has_more || page.data.length === 0) return all;
-        after = page.data.at(-1)!.id;
-      }
-    },
+    serverIds: async () => (await apiReader(api, key).datasources()).map((d) => ({ id: d.id, mark: d.metadata?.pulumi_owner })),
     requestsLogged: () =>
       api
         .logs()
