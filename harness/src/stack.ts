@@ -1,3 +1,4 @@
+import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
 import { z } from "zod";
 import { exitedZero, runPulumi, type PulumiResult, type PulumiWorkspace, type RunOptions } from "./pulumi";
 
@@ -65,8 +66,8 @@ export interface StackState {
   resources: StateResource[];
 }
 
-/** A Datasource of the SDK's dynamic provider (`pulumi-nodejs:dynamic/ablo:Datasource`). */
-export const isAbloDatasource = (r: StateResource): boolean => r.type.endsWith("ablo:Datasource");
+/** A Datasource of either host: the SDK's dynamic provider or the plugin. */
+export const isAbloDatasource = (r: StateResource): boolean => (Object.values(DATASOURCE_TYPE) as string[]).includes(r.type);
 
 export interface ProgramStack {
   readonly program: string;
