@@ -3,8 +3,10 @@
 #   pulumi                          the CLI, built from the Go module proxy (pkg/v3)
 #   pulumi-language-nodejs          our minimal language host (scripts/engine/langhost; see there why)
 #   pulumi-resource-pulumi-nodejs   the dynamic-provider launcher (runs @pulumi/pulumi's own)
-# A `pulumi` already on PATH is used when its version is at least the pinned one. Builds are cached
-# outside the work tree, keyed by version, so a second run takes well under a second.
+#   pulumi-language-yaml            Pulumi's YAML language host, a link to setup-yaml-host.sh's build
+# A `pulumi` already on PATH is used when its version is at least the pinned one (and its own YAML
+# host when it has one beside it). Builds are cached outside the work tree, keyed by version and
+# sources, so a second run takes well under a second.
 set -euo pipefail
 
 ENGINE_VERSION="v3.274.1" # also pinned in scripts/engine/go.mod; >= the npm @pulumi/pulumi we use
@@ -13,8 +15,7 @@ cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
 # Keyed by version and by what we build it from (contents only, so every clone shares the cache).
 bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.sum" "$here/engine/langhost/main.go" | sha256sum | cut -c1-12)/bin"
 
-say() { echo "[engine] $*" >&2; }
-fail() { echo "[engine] FAILED at step '$1': $2" >&2; exit 1; }
+source "$here/lib/go-build.sh"
 
 install_launcher() {
   # The engine looks the dynamic provider up by plugin name; ours starts the SDK's own host.
@@ -25,9 +26,20 @@ EOF
   chmod +x "$1/pulumi-resource-pulumi-nodejs"
 }
 
+link_yaml_host() { # folder [host]: links the YAML host into the folder, built by us unless given
+  local host="${2:-}"
+  if [ -z "$host" ]; then host="$(bash "$here/setup-yaml-host.sh")/pulumi-language-yaml" || return 1; fi
+  # The engine looks for its bundled language hosts beside `pulumi` first (and warns about one found
+  # only on PATH); renamed into place so that a concurrent run never sees it missing.
+  if [ "$(readlink "$1/pulumi-language-yaml" 2>/dev/null)" != "$host" ]; then
+    ln -sfn "$host" "$1/.pulumi-language-yaml.$$" && mv -Tf "$1/.pulumi-language-yaml.$$" "$1/pulumi-language-yaml"
+  fi
+}
+
 version_ge() { [ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" = "${2#v}" ]; }
 
 if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then
+  link_yaml_host "$bin"
   echo "$bin"; exit 0
 fi
 
@@ -38,6 +50,12 @@ if existing="$(command -v pulumi 2>/dev/null)" && [ -x "$(dirname "$existing")/p
     ln -sf "$existing" "$shim/pulumi"
     ln -sf "$(dirname "$existing")/pulumi-language-nodejs" "$shim/pulumi-language-nodejs"
     install_launcher "$shim"
+    system_yaml="$(dirname "$existing")/pulumi-language-yaml"
+    if [ -x "$system_yaml" ]; then
+      link_yaml_host "$shim" "$system_yaml"
+    elif ! link_yaml_host "$shim"; then # Node.js programs still run; only `runtime: yaml` needs it
+      say "no pulumi-language-yaml beside $existing and none could be built: YAML programs will not run"
+    fi
     say "using the pulumi $v found on PATH"
     echo "$shim"; exit 0
   fi
@@ -48,39 +66,16 @@ say "building Pulumi $ENGINE_VERSION from the Go module proxy (first run only; s
 tmp="$(mktemp -d "$cache.build.XXXXXX" 2>/dev/null || { mkdir -p "$(dirname "$cache")"; mktemp -d "$cache.build.XXXXXX"; })"
 trap 'rm -rf "$tmp"' EXIT
 cd "$here/engine"
-export CGO_ENABLED=0 GOFLAGS="-mod=mod" GOTOOLCHAIN=local
-
-if ! out="$(go mod download 2>&1)"; then
-  fail "download modules" "$(echo "$out" | grep -m3 -E 'proxy|403|404|not available|error' || echo "$out" | tail -3)"
-fi
+go_download
 
 ldflags="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$ENGINE_VERSION"
-build() { # name, package: shows a live count of compiled packages as progress
-  local total done=0 start=$SECONDS
-  total="$(go list -deps "$2" 2>/dev/null | wc -l)"
-  go build -v -trimpath -ldflags "$ldflags" -o "$tmp/$1" "$2" 2>"$tmp/$1.log" &
-  local pid=$!
-  local tick=0
-  while kill -0 "$pid" 2>/dev/null; do
-    done="$(grep -cv '^#' "$tmp/$1.log" 2>/dev/null || true)"
-    if [ -t 2 ]; then # a live counter on a terminal, a line every 30 s in CI logs
-      printf '\r[engine] %s: %s/%s packages compiled, %ss ' "$1" "$done" "$total" "$((SECONDS - start))" >&2
-    elif [ $((tick % 15)) -eq 0 ]; then
-      printf '[engine] %s: %s/%s packages compiled, %ss\n' "$1" "$done" "$total" "$((SECONDS - start))" >&2
-    fi
-    tick=$((tick + 1)); sleep 2
-  done
-  if ! wait "$pid"; then
-    echo >&2; fail "build $1" "$(grep -v '^[a-z0-9./_-]*$' "$tmp/$1.log" | tail -5)"
-  fi
-  printf '\r[engine] %s: built in %ss%*s\n' "$1" "$((SECONDS - start))" 20 '' >&2
-}
-build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-build pulumi-language-nodejs ./langhost
+go_build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$tmp" "$ldflags"
+go_build pulumi-language-nodejs ./langhost "$tmp" "$ldflags"
 
 install_launcher "$tmp"
 mkdir -p "$(dirname "$bin")"
 rm -rf "$bin" && mv "$tmp" "$bin" && rm -f "$bin"/*.log
 trap - EXIT
+link_yaml_host "$bin"
 say "ready: $("$bin/pulumi" version) in $bin"
 echo "$bin"
