@@ -50,7 +50,7 @@ export interface SuiteOptions {
   postgres?: string[];
 }
 
-export interface SuiteStackOptions {
+interface SuiteStackOptions {
   /** Default: the workspace's own. */
   stack?: string;
   /** For every run of this stack (e.g. NODE_EXTRA_CA_CERTS). */
