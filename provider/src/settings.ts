@@ -17,7 +17,7 @@ export class ProviderConfigError extends Error {
   constructor(
     readonly property: string,
     message: string,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
     super(message, options);
   }

@@ -178,6 +178,39 @@ test("the policy pack tarball runs as a policy pack from node_modules", async ()
   expect(r.stdout + r.stderr).toMatch(/\[mandatory\]\s+ablo-datasource-public-host\s+\(pulumi-nodejs:dynamic\/ablo:Datasource: orders\)/);
 }, 300_000);
 
+test("the plugin's tarball serves a Pulumi YAML project through plugins.providers, nothing else installed", async () => {
+  // Installed above with the other tarballs; its bin folder is all the project names.
+  const bin = join(project, "node_modules", ".bin");
+  const yaml = join(work, "yaml-datasources");
+  await mkdir(yaml);
+  await writeFile(
+    join(yaml, "Pulumi.yaml"),
+    `name: yaml-datasources\nruntime: yaml\nplugins:\n  providers:\n    - name: ablo\n      path: ${bin}\n` +
+      "config:\n  databaseUrl:\n    type: string\n    secret: true\n" +
+      "resources:\n  orders:\n    type: ablo:Datasource\n    properties:\n      connectionString: ${databaseUrl}\n" +
+      "outputs:\n  id: ${orders.id}\n  status: ${orders.status}\n",
+  );
+  // A plugin cache of its own, which scripts/pulumi leaves empty (ABLO_PLUGIN=none): only the
+  // project's plugins.providers entry can serve ablo:Datasource.
+  const env = { ...ENGINE_ENV, ABLO_PLUGIN: "none", PULUMI_HOME: join(work, "yaml-home") };
+  const y = async (args: string[], stdin?: string) => {
+    const r = await ws.run(args, { cwd: yaml, env, ...(stdin !== undefined ? { stdin } : {}) });
+    transcript.push(r.stdout, r.stderr);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+  await y(["stack", "init", ws.stack]);
+  await y(["config", "set", "--secret", "ablo:apiKey"], key);
+  await y(["config", "set", "ablo:baseUrl", api.baseUrl]);
+  await y(["config", "set", "--secret", "databaseUrl"], pg.url("app", CANARY, "shop"));
+  await y(["up", "--yes", "--skip-preview"]);
+  const out = JSON.parse((await y(["stack", "output", "--json"])).stdout) as { id: string; status: string };
+  expect(out.status).toBe("active");
+  expect(await ids()).toContain(out.id);
+  await y(["destroy", "--yes", "--skip-preview"]);
+  expect(await ids()).not.toContain(out.id);
+}, 300_000);
+
 test("destroy removes the datasource, and the canary is nowhere", async () => {
   await ok(["destroy", "--yes", "--skip-preview"]);
   expect(await ids()).toEqual([]);
