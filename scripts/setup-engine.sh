@@ -13,7 +13,7 @@ ENGINE_VERSION="v3.274.1" # also pinned in scripts/engine/go.mod; >= the npm @pu
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
 # Keyed by version and by what we build it from (contents only, so every clone shares the cache).
-bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.sum" "$here/engine/langhost/main.go" | sha256sum | cut -c1-12)/bin"
+bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go | sha256sum | cut -c1-12)/bin"
 
 source "$here/lib/go-build.sh"
 

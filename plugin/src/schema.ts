@@ -90,6 +90,8 @@ export function packageSchema(version: string): string {
     version,
     description: "Registers PostgreSQL databases with Ablo as datasources.",
     license: "Apache-2.0",
+    // What generated TypeScript imports (`pulumi import`): the SDK's entry point for this resource.
+    language: { nodejs: { packageName: "@ablo/pulumi/plugin" } },
     config: { variables: CONFIG_PROPERTIES },
     provider: { description: "The Ablo provider: an API key and, optionally, a base URL.", inputProperties: CONFIG_PROPERTIES },
     resources: {

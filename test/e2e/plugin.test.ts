@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbloClient } from "@ablo/client";
@@ -102,6 +102,45 @@ test("pulumi import brings a datasource under management; adding the connection 
     expect(await ids()).toEqual([]);
   } finally {
     await client.datasources.del(existing.id).catch(() => undefined); // a failed run leaves nothing for the next test
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("pulumi import in a TypeScript project prints the generated code; the program takes it over in place", async () => {
+  const existing = await client.datasources.create({ connectionString: url("app", "orders"), metadata: { owner: "ts-script" } });
+  // Inside the repository (.tmp/ is ignored by git) so that the program resolves @ablo/pulumi.
+  await mkdir(join(REPO_ROOT, ".tmp"), { recursive: true });
+  const dir = await mkdtemp(join(REPO_ROOT, ".tmp", "ablo-import-ts-"));
+  try {
+    await writeFile(join(dir, "Pulumi.yaml"), "name: ablo-import-ts\nruntime: nodejs\n");
+    await writeFile(join(dir, "index.ts"), "export {};\n");
+    const cwd = await suite.stack(dir, { legacyUrl: secret(url("app_next", "orders")) });
+    const imported = await cwd.ok(["import", "ablo:index:Datasource", "legacy", existing.id, "--yes", "--protect=false"]);
+    // Pulumi's TypeScript generator, from the plugin's schema (the engine's loader drops the schema's
+    // npm name, hence "@pulumi/ablo"; the README says to import "@ablo/pulumi/plugin").
+    expect(imported.stdout).toMatch(/const legacy = new ablo\.Datasource\("legacy", \{/);
+    expect(imported.stdout).toMatch(/owner: "ts-script"/);
+    await writeFile(
+      join(dir, "index.ts"),
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        'import * as ablo from "@ablo/pulumi/plugin";',
+        "const config = new pulumi.Config();",
+        'const legacy = new ablo.Datasource("legacy", { connectionString: config.requireSecret("legacyUrl"), metadata: { owner: "ts-script" } });',
+        "export const id = legacy.id;",
+        "export const displayName = legacy.displayName;",
+        "",
+      ].join("\n"),
+    );
+    const up = await cwd.ok(["up", "--yes", "--skip-preview"]);
+    expect(up.stdout).toMatch(/~ 1 updated/);
+    expect(up.stdout).not.toMatch(/replaced/);
+    expect(await cwd.outputs<Outputs>()).toMatchObject({ id: existing.id, displayName: expect.stringMatching(/^app_next@/) });
+    await cwd.ok(["preview", "--expect-no-changes"]);
+    await cwd.ok(["destroy", "--yes", "--skip-preview"]);
+    expect(await ids()).toEqual([]);
+  } finally {
+    await client.datasources.del(existing.id).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -6,8 +6,9 @@
 // served. The host's job is small: start `node @pulumi/pulumi/cmd/run` for programs and
 // `@pulumi/pulumi/cmd/run-policy-pack` for policy packs with the arguments the Node SDK expects.
 // Everything else (the engine, the SDK, the policy runtime) is Pulumi's own code.
-// Left out on purpose: code generation, `pulumi new` templates, dependency installation (our
-// scripts run npm), debugger attach, bun.
+// Code generation (what `pulumi import` prints) is Pulumi's own TypeScript generator (codegen.go).
+// Left out on purpose: `pulumi new` templates, dependency installation (our scripts run npm),
+// debugger attach, bun.
 package main
 
 import (
