@@ -2,7 +2,7 @@
 import { ownerKey } from "@ablo/provider/dist/owner-key";
 import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
 import * as pulumi from "@pulumi/pulumi";
-import { DatasourceResource, OUTPUTS } from "./outputs";
+import { datasourceProps, DatasourceResource, sharedInputs } from "./outputs";
 import { abloProvider } from "./provider";
 
 /**
@@ -72,27 +72,22 @@ export class Datasource extends DatasourceResource {
   }
 
   constructor(name: string, args: DatasourceArgs, opts: pulumi.CustomResourceOptions = {}) {
-    const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
     // The engine's `import` cannot read a dynamic resource (it reads without the serialized
     // provider: "code must be a string, not undefined"), so `import: id` is turned into adoption.
     const { import: importId, ...rest } = opts;
     opts = rest;
-    if (!opts.id) {
-      if (!args) throw new Error(`Datasource ${name}: args are required (connectionString at least)`);
-      const inputs: Record<string, unknown> = {
-        // Secret even when the program passes a plain string; the provider never echoes it.
-        connectionString: pulumi.secret(args.connectionString),
-        schema: args.schema,
-        metadata: args.metadata,
-        waitForVerification: args.waitForVerification,
-        adoptId: args.adoptId ?? importId,
-        verificationTimeoutSeconds: timeoutSeconds(opts.customTimeouts?.create),
-        // Lets the provider find what an abandoned create of this resource left (provider/src/owner-key.ts).
-        owner: ownerOf(name, opts.parent),
-      };
-      // Only what is set: every property costs the program promises per resource, unset ones too.
-      for (const [k, v] of Object.entries(inputs)) if (v !== undefined) props[k] = v;
-    }
+    if (!opts.id && !args) throw new Error(`Datasource ${name}: args are required (connectionString at least)`);
+    const props = datasourceProps(
+      opts.id
+        ? undefined
+        : {
+            ...sharedInputs(args),
+            adoptId: args.adoptId ?? importId,
+            verificationTimeoutSeconds: timeoutSeconds(opts.customTimeouts?.create),
+            // Lets the provider find what an abandoned create of this resource left (provider/src/owner-key.ts).
+            owner: ownerOf(name, opts.parent),
+          },
+    );
     props.__provider = SERIALIZED_PROVIDER;
     super(TYPE_TOKEN, name, props, {
       ...opts,

@@ -19,6 +19,31 @@ export const OUTPUTS = [
   "fingerprint",
 ] as const satisfies ReadonlyArray<keyof DatasourceOutputs>;
 
+/**
+ * What a Datasource registers: every output declared, and of `inputs` only what is set (each
+ * property costs the program promises per resource, unset ones too).
+ */
+export function datasourceProps(inputs: Record<string, unknown> = {}): Record<string, unknown> {
+  const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
+  for (const [k, v] of Object.entries(inputs)) if (v !== undefined) props[k] = v;
+  return props;
+}
+
+/** The inputs both hosts take; the connection string secret even when the program passes a plain string. */
+export function sharedInputs(args: {
+  connectionString: pulumi.Input<string>;
+  schema?: pulumi.Input<string> | undefined;
+  metadata?: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
+  waitForVerification?: pulumi.Input<boolean> | undefined;
+}): Record<string, unknown> {
+  return {
+    connectionString: pulumi.secret(args.connectionString),
+    schema: args.schema,
+    metadata: args.metadata,
+    waitForVerification: args.waitForVerification,
+  };
+}
+
 type Out = Required<DatasourceOutputs>;
 
 /** The outputs of a Datasource, whichever host serves it: the dynamic provider or the plugin. */

@@ -1,7 +1,7 @@
 import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatasourceArgs } from "./datasource";
-import { DatasourceResource, OUTPUTS } from "./outputs";
+import { datasourceProps, DatasourceResource, sharedInputs } from "./outputs";
 
 /** As for the dynamic Datasource; adoption is the engine's own `import` here (resource option or `pulumi import`). */
 export type PluginDatasourceArgs = Omit<DatasourceArgs, "adoptId">;
@@ -18,17 +18,8 @@ export class PluginDatasource extends DatasourceResource {
   }
 
   constructor(name: string, args: PluginDatasourceArgs, opts: pulumi.CustomResourceOptions = {}) {
-    const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
-    if (!opts.id) {
-      if (!args) throw new Error(`PluginDatasource ${name}: args are required (connectionString at least)`);
-      const inputs: Record<string, unknown> = {
-        connectionString: pulumi.secret(args.connectionString),
-        schema: args.schema,
-        metadata: args.metadata,
-        waitForVerification: args.waitForVerification,
-      };
-      for (const [k, v] of Object.entries(inputs)) if (v !== undefined) props[k] = v;
-    }
+    if (!opts.id && !args) throw new Error(`PluginDatasource ${name}: args are required (connectionString at least)`);
+    const props = datasourceProps(opts.id ? undefined : sharedInputs(args));
     super(DATASOURCE_TYPE.plugin, name, props, opts);
   }
 }
