@@ -89,7 +89,9 @@ export class Transport {
         type: "insecure_transport_error",
         code: "insecure_transport",
         param: "baseUrl",
-        message: `Refusing to send ${what} over plaintext http:// to a non-loopback host; use an https:// baseUrl (http:// is allowed for 127.0.0.0/8, ::1 and localhost only).`,
+        message:
+          `Refusing to send ${what} over plaintext http:// to a non-loopback host; ` +
+          "use an https:// baseUrl (http:// is allowed for 127.0.0.0/8, ::1 and localhost only).",
       });
     }
     const secrets = secretsOf([this.#options.apiKey, ...(spec.secrets ?? [])]);

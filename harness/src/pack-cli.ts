@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   for (const t of tarballs) {
     const carries = t.bundled.length > 0 ? `, carries ${t.bundled.join(", ")}` : "";
     console.log(
-      `${t.file}\n  ${t.name}@${t.version}: ${(t.bytes / 1024).toFixed(1)} kB packed, ${(t.unpackedBytes / 1024).toFixed(1)} kB unpacked, ${t.entries} files${carries}`,
+      `${t.file}\n  ${t.name}@${t.version}: ${(t.bytes / 1024).toFixed(1)} kB packed, ` +
+        `${(t.unpackedBytes / 1024).toFixed(1)} kB unpacked, ${t.entries} files${carries}`,
     );
   }
   console.log(`\nInstall into a Pulumi project (Node >= 22) with:\n  npm install @pulumi/pulumi ${tarballs.map((t) => t.file).join(" ")}`);

@@ -64,7 +64,9 @@ export const INPUT_PROPERTIES = {
   metadata: {
     type: "object",
     additionalProperties: { type: "string" },
-    description: `Up to ${METADATA_LIMITS.maxKeys} string pairs (keys up to ${METADATA_LIMITS.maxKeyLength} characters, values up to ${METADATA_LIMITS.maxValueLength}). Changed in place.`,
+    description:
+      `Up to ${METADATA_LIMITS.maxKeys} string pairs (keys up to ${METADATA_LIMITS.maxKeyLength} characters, ` +
+      `values up to ${METADATA_LIMITS.maxValueLength}). Changed in place.`,
   },
   waitForVerification: {
     type: "boolean",

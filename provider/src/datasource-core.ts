@@ -181,7 +181,9 @@ export const datasourceCore = {
         failures.push({
           property: "adoptId",
           // Only an id-shaped adoptId is shown back: anything else may be huge or hold controls.
-          reason: `${/^ds_(?:test_)?[A-Za-z0-9]{1,64}$/.test(adoptId) ? `adoptId ${adoptId}` : "adoptId"} is a ${idMode(adoptId)} datasource but ablo:apiKey is a ${km} key; use a ${idMode(adoptId)} key or a ${km} id`,
+          reason:
+            `${/^ds_(?:test_)?[A-Za-z0-9]{1,64}$/.test(adoptId) ? `adoptId ${adoptId}` : "adoptId"} is a ${idMode(adoptId)} datasource ` +
+            `but ablo:apiKey is a ${km} key; use a ${idMode(adoptId)} key or a ${km} id`,
         });
       }
     } catch (err) {

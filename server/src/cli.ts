@@ -131,7 +131,8 @@ function program(extras: ServeExtras): Command {
         const { token, record } = createKey(store, o.org, o.mode, scopes);
         process.stdout.write(`${token}\n`);
         process.stderr.write(
-          `created ${record.kind} key ${record.id} (${record.mode}, scopes ${record.scopes.join(",")}) for organization ${JSON.stringify(o.org)}: it is shown only this once\n`,
+          `created ${record.kind} key ${record.id} (${record.mode}, scopes ${record.scopes.join(",")}) ` +
+            `for organization ${JSON.stringify(o.org)}: it is shown only this once\n`,
         );
       } finally {
         store.close();

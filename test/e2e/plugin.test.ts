@@ -89,7 +89,8 @@ test("pulumi import brings a datasource under management; adding the connection 
     await writeFile(
       join(dir, "Pulumi.yaml"),
       "name: ablo-import\nruntime: yaml\nconfig:\n  legacyUrl:\n    type: string\n    secret: true\n" +
-        "resources:\n  legacy:\n    type: ablo:Datasource\n    properties:\n      connectionString: ${legacyUrl}\n      metadata:\n        owner: legacy-script\n" +
+        "resources:\n  legacy:\n    type: ablo:Datasource\n    properties:\n      connectionString: ${legacyUrl}\n" +
+        "      metadata:\n        owner: legacy-script\n" +
         "outputs:\n  id: ${legacy.id}\n  status: ${legacy.status}\n  displayName: ${legacy.displayName}\n",
     );
     const up = await cwd.ok(["up", "--yes", "--skip-preview"]);
