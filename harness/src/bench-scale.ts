@@ -3,6 +3,7 @@ import { createServer, connect, type Server } from "node:net";
 import { join } from "node:path";
 import { AbloClient } from "@ablo/client";
 import { startAbloLocal, type AbloLocal } from "./ablo-local";
+import { pluginYamlProgram } from "./bench-plugin-program";
 import { REPO_ROOT } from "./paths";
 import { startPostgres } from "./postgres";
 import { pulumiWorkspace, type PulumiWorkspace } from "./pulumi";
@@ -13,7 +14,9 @@ import { abloConfig, createStack, secret, type ProgramStack, type StackConfig } 
  * runs of our provider against the floor (an empty dynamic resource loaded through a module
  * reference like ours, whose create returns at once: the engine's own cost per resource), same
  * engine, same run, and the same N API calls made directly with @ablo/client for scale.
- * Verification is off on the server, so no database is dialed and what remains is ours.
+ * Verification is off on the server, so no database is dialed and what remains is ours. Beside
+ * them, the same Datasources served by the provider plugin (pulumi-resource-ablo) from a Pulumi
+ * YAML program, and optionally from the TypeScript program with PluginDatasource.
  */
 type Op = "up" | "preview" | "update" | "refresh" | "destroy";
 const OPS: Op[] = ["up", "preview", "update", "refresh", "destroy"];
@@ -34,6 +37,19 @@ export interface ScaleRow {
   /** `pulumi stack export` bytes per resource, ours and floor. */
   stateBytesPerResource: number;
   floorStateBytesPerResource: number;
+  /** The provider plugin from a Pulumi YAML program of N `ablo:Datasource`: median seconds per operation. */
+  plugin: Record<Op, number>;
+  /** Peak resident memory of the plugin's process (`pulumi-resource-ablo`), MiB. */
+  pluginProviderPeakMiB: number;
+  pluginStateBytesPerResource: number;
+  /** The plugin from the TypeScript fleet program with PluginDatasource (bench/plugin-program), when measured. */
+  pluginTs?: { times: Record<Op, number>; providerPeakMiB: number; stateBytesPerResource: number };
+}
+
+/** Which plugin programs a run measures beside ours and the floor. */
+export interface ScaleOptions {
+  /** Also the TypeScript PluginDatasource program (the YAML program is always measured). */
+  pluginTs?: boolean;
 }
 
 const median = (xs: number[]) => {
@@ -69,15 +85,19 @@ async function countingProxy(target: number): Promise<{ port: number; count(): n
   };
 }
 
-/** Samples the peak RSS of the workspace's dynamic-provider processes (VmHWM from /proc) until stopped. */
-function providerMemory(ws: PulumiWorkspace): { stop(): number } {
+/** The process serving the resources: the Node SDK's dynamic provider, or the plugin (`node …/plugin/bin/../dist/main.js`). */
+type ProviderProcess = "dynamic" | "plugin";
+const PROVIDER_CMDLINE: Record<ProviderProcess, RegExp> = { dynamic: /dynamic-provider/, plugin: /\/plugin\/(bin\/\.\.\/)?dist\/main\.js\0/ };
+
+/** Samples the peak RSS of the workspace's provider processes (VmHWM from /proc) until stopped. */
+function providerMemory(ws: PulumiWorkspace, provider: ProviderProcess): { stop(): number } {
   const home = `PULUMI_HOME=${ws.env.PULUMI_HOME}\0`;
   let peak = 0;
   const sample = () => {
     for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
       try {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-        if (!cmd.includes("dynamic-provider") || !readFileSync(`/proc/${pid}/environ`, "utf8").includes(home)) continue;
+        if (!PROVIDER_CMDLINE[provider].test(cmd) || !readFileSync(`/proc/${pid}/environ`, "utf8").includes(home)) continue;
         const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
         if (hwm) peak = Math.max(peak, Number(hwm[1]) / 1024);
       } catch {
@@ -98,8 +118,10 @@ function providerMemory(ws: PulumiWorkspace): { stop(): number } {
 interface Program {
   ws: PulumiWorkspace;
   stack: ProgramStack;
+  provider: ProviderProcess;
   /** Config change that makes `up` touch every resource in place. */
   touch(i: number): Promise<void>;
+  dispose(): Promise<void>;
 }
 
 async function timed(p: Program, args: string[]): Promise<number> {
@@ -121,7 +143,7 @@ interface Cycle {
 
 /** One program through up, preview, update, refresh, destroy. */
 async function cycle(p: Program, n: number, run: number, beforeUp?: () => void): Promise<Cycle> {
-  const mem = providerMemory(p.ws);
+  const mem = providerMemory(p.ws, p.provider);
   beforeUp?.();
   const up = await timed(p, ["up", "--yes", "--skip-preview"]);
   const bytes = await stateBytes(p, n);
@@ -167,7 +189,12 @@ async function directCalls(api: AbloLocal, key: string, n: number): Promise<Scal
   return { create, retrieve, update, delete: del };
 }
 
-export async function benchScale(sizes: number[], runsFor: (n: number) => number, log: (line: string) => void = () => undefined): Promise<ScaleRow[]> {
+export async function benchScale(
+  sizes: number[],
+  runsFor: (n: number) => number,
+  log: (line: string) => void = () => undefined,
+  options: ScaleOptions = {},
+): Promise<ScaleRow[]> {
   const pg = await startPostgres();
   const api = await startAbloLocal({ allowPrivateHosts: true, verification: false, rateLimit: 0 });
   const proxy = await countingProxy(api.port);
@@ -177,23 +204,35 @@ export async function benchScale(sizes: number[], runsFor: (n: number) => number
     const key = await api.createKey("bench-org", "test");
     for (const n of sizes) {
       const runs = runsFor(n);
-      const ours = await setUp(join(REPO_ROOT, "test", "fixtures", "fleet-program"), n, {
-        ...abloConfig({ baseUrl: `http://127.0.0.1:${proxy.port}` }, key),
-        databaseUrl: secret(pg.url("app", "bench-pw", "postgres")),
-        wait: "false",
-      });
-      const floor = await setUp(join(REPO_ROOT, "bench", "floor-program"), n);
+      const settings = abloConfig({ baseUrl: `http://127.0.0.1:${proxy.port}` }, key);
+      const databaseUrl = secret(pg.url("app", "bench-pw", "postgres"));
+      const fleetConfig = { count: String(n), ...settings, databaseUrl, wait: "false" };
+      const programs: Program[] = [];
       try {
-        // Interleaved, floor then ours in each run, so that the machine's drift hits both alike.
+        const ours = await setUp(join(REPO_ROOT, "test", "fixtures", "fleet-program"), "dynamic", fleetConfig);
+        programs.push(ours);
+        const floor = await setUp(join(REPO_ROOT, "bench", "floor-program"), "dynamic", { count: String(n) });
+        programs.push(floor);
+        const plugin = await setUpPluginYaml(n, { ...settings, databaseUrl });
+        programs.push(plugin);
+        const pluginTs = options.pluginTs ? await setUp(join(REPO_ROOT, "bench", "plugin-program"), "plugin", fleetConfig) : undefined;
+        if (pluginTs) programs.push(pluginTs);
+        // Interleaved, floor then ours then the plugin in each run, so that the machine's drift hits all alike.
         const fc: Cycle[] = [];
         const oc: Cycle[] = [];
+        const pc: Cycle[] = [];
+        const tc: Cycle[] = [];
         for (let run = 0; run < runs; run++) {
           log(`N=${n}: run ${run + 1}/${runs}`);
           fc.push(await cycle(floor, n, run));
           oc.push(await cycle(ours, n, run));
+          pc.push(await cycle(plugin, n, run));
+          if (pluginTs) tc.push(await cycle(pluginTs, n, run));
         }
         const f = summarize(fc);
         const o = summarize(oc);
+        const p = summarize(pc);
+        const t = pluginTs ? summarize(tc) : undefined;
         // TCP connections the provider opens to the API, counted by the proxy in front of it.
         proxy.reset();
         await ours.stack.ok(["up", "--yes", "--skip-preview"]);
@@ -216,10 +255,13 @@ export async function benchScale(sizes: number[], runsFor: (n: number) => number
           connectionsPreview,
           stateBytesPerResource: o.bytes,
           floorStateBytesPerResource: f.bytes,
+          plugin: p.times,
+          pluginProviderPeakMiB: p.peakMiB,
+          pluginStateBytesPerResource: p.bytes,
+          ...(t ? { pluginTs: { times: t.times, providerPeakMiB: t.peakMiB, stateBytesPerResource: t.bytes } } : {}),
         });
       } finally {
-        await ours.ws.dispose();
-        await floor.ws.dispose();
+        for (const p of programs) await p.dispose();
       }
     }
   } finally {
@@ -230,14 +272,39 @@ export async function benchScale(sizes: number[], runsFor: (n: number) => number
   return rows;
 }
 
-async function setUp(program: string, n: number, config: StackConfig = {}): Promise<Program> {
+async function setUp(program: string, provider: ProviderProcess, config: StackConfig): Promise<Program> {
   const ws = await pulumiWorkspace();
-  const stack = await createStack({ workspace: ws, program, config: { count: String(n), ...config } });
-  return { ws, stack, touch: (i) => stack.setConfig({ tag: `t${i}` }) };
+  const stack = await createStack({ workspace: ws, program, config });
+  return { ws, stack, provider, touch: (i) => stack.setConfig({ tag: `t${i}` }), dispose: () => ws.dispose() };
 }
 
+/** The YAML program written out for N; a touch rewrites it with the tag, as the fleet program's config does. */
+async function setUpPluginYaml(n: number, config: StackConfig): Promise<Program> {
+  const program = await pluginYamlProgram(n);
+  const ws = await pulumiWorkspace();
+  const stack = await createStack({ workspace: ws, program: program.dir, config });
+  return {
+    ws,
+    stack,
+    provider: "plugin",
+    touch: (i) => program.tag(`t${i}`),
+    dispose: async () => {
+      await ws.dispose();
+      await program.dispose();
+    },
+  };
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+/** The table as bench/README.md shows it: the columns of the first scale table, then the plugin's. */
 export function scaleTable(rows: ScaleRow[]): string {
-  const lines = ["| N | op | ours s | floor s | ours/floor | direct client s |", "|---|---|---|---|---|---|"];
+  const ts = rows.some((r) => r.pluginTs);
+  const tsHead = ts ? " plugin (TS) s | plugin (TS)/ours |" : "";
+  const lines = [
+    `| N | op | ours s | floor s | ours/floor | direct client s | plugin s | plugin/ours | plugin/floor |${tsHead}`,
+    `|---|---|---|---|---|---|---|---|---|${ts ? "---|---|" : ""}`,
+  ];
   const directFor: Record<Op, keyof ScaleRow["direct"] | undefined> = {
     up: "create",
     preview: undefined,
@@ -248,19 +315,22 @@ export function scaleTable(rows: ScaleRow[]): string {
   for (const r of rows) {
     for (const op of OPS) {
       const d = directFor[op];
+      const p = r.plugin[op];
+      const t = r.pluginTs ? ` ${r.pluginTs.times[op].toFixed(2)} | ${ratio(r.pluginTs.times[op], r.ours[op])} |` : ts ? " — | — |" : "";
       lines.push(
-        `| ${r.n} | ${op} | ${r.ours[op].toFixed(2)} | ${r.floor[op].toFixed(2)} | ${(r.ours[op] / r.floor[op]).toFixed(2)} | ${d ? r.direct[d].toFixed(2) : "—"} |`,
+        `| ${r.n} | ${op} | ${r.ours[op].toFixed(2)} | ${r.floor[op].toFixed(2)} | ${ratio(r.ours[op], r.floor[op])} | ${d ? r.direct[d].toFixed(2) : "—"} | ${p.toFixed(2)} | ${ratio(p, r.ours[op])} | ${ratio(p, r.floor[op])} |${t}`,
       );
     }
   }
   lines.push(
     "",
-    "| N | runs | provider peak MiB (ours / floor) | TCP connections opened (up / preview) | state bytes per resource (ours / floor) |",
-    "|---|---|---|---|---|",
+    `| N | runs | provider peak MiB (ours / floor) | TCP connections opened (up / preview) | state bytes per resource (ours / floor) | plugin peak MiB | plugin state bytes per resource | plugin/ours state bytes |${ts ? " plugin (TS) peak MiB / state bytes |" : ""}`,
+    `|---|---|---|---|---|---|---|---|${ts ? "---|" : ""}`,
   );
   for (const r of rows) {
+    const t = r.pluginTs ? ` ${r.pluginTs.providerPeakMiB} / ${r.pluginTs.stateBytesPerResource} |` : ts ? " — |" : "";
     lines.push(
-      `| ${r.n} | ${r.runs} | ${r.providerPeakMiB} / ${r.floorProviderPeakMiB} | ${r.connectionsUp} / ${r.connectionsPreview} | ${r.stateBytesPerResource} / ${r.floorStateBytesPerResource} |`,
+      `| ${r.n} | ${r.runs} | ${r.providerPeakMiB} / ${r.floorProviderPeakMiB} | ${r.connectionsUp} / ${r.connectionsPreview} | ${r.stateBytesPerResource} / ${r.floorStateBytesPerResource} | ${r.pluginProviderPeakMiB} | ${r.pluginStateBytesPerResource} | ${ratio(r.pluginStateBytesPerResource, r.stateBytesPerResource)} |${t}`,
     );
   }
   return lines.join("\n");

@@ -28,8 +28,9 @@ async function main() {
     .option("--only <which>", "server | pulumi | scale")
     .option("--runs <n>", "engine runs per figure", "3")
     .option("--sizes <list>", "Datasource counts of the scale table", "1,10,100,500")
+    .option("--plugin-ts", "the scale table also runs the plugin from TypeScript (PluginDatasource), beside the YAML program")
     .parse(process.argv)
-    .opts<{ only?: string; runs: string; sizes: string }>();
+    .opts<{ only?: string; runs: string; sizes: string; pluginTs?: boolean }>();
   const only = opts.only;
   if (only === undefined || only === "server") console.log(`${await benchServer()}\n`);
   if (only === undefined || only === "pulumi") console.log(`${await benchPulumi(Number(opts.runs))}\n`);
@@ -40,6 +41,7 @@ async function main() {
       sizes,
       (n) => (n >= 500 ? Math.min(2, Number(opts.runs)) : Number(opts.runs)),
       (l) => console.error(`[bench] ${l}`),
+      { pluginTs: opts.pluginTs === true },
     );
     const table = scaleTable(rows);
     console.log(table);
