@@ -2,18 +2,8 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
-import { AbloClient } from "@ablo/client";
-import {
-  filesContaining,
-  PACK_TARGETS,
-  pulumiWorkspace,
-  REPO_ROOT,
-  startAbloLocal,
-  startPostgres,
-  type AbloLocal,
-  type Postgres,
-  type PulumiWorkspace,
-} from "@ablo/harness";
+import { filesContaining, PACK_TARGETS, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
+import { startSuite, type PostgresSuite } from "./helpers";
 
 // What a user does with `npm run pack`: installs the tarballs with npm into a new project outside
 // this repository, type-checks a program using Datasource, and runs it through the real engine
@@ -27,12 +17,8 @@ const ENGINE_ENV = { ...NO_NODE_PATH, PULUMI_NODEJS_TRANSPILE_ONLY: "false" };
 let work: string;
 let project: string;
 let tarballs: string[];
-let pg: Postgres;
-let api: AbloLocal;
-let key: string;
-let client: AbloClient;
-let ws: PulumiWorkspace;
-const transcript: string[] = [];
+let suite: PostgresSuite;
+let stack: ProgramStack;
 
 interface Ran {
   code: number;
@@ -58,17 +44,7 @@ async function resolved(request: string, from = project): Promise<string> {
   const script = `console.log(require("fs").realpathSync(require.resolve(${JSON.stringify(request)}, { paths: [${JSON.stringify(from)}] })))`;
   return (await must(process.execPath, ["-e", script], project)).stdout.trim();
 }
-async function pulumi(args: string[], stdin?: string) {
-  const r = await ws.run(args, { cwd: project, env: ENGINE_ENV, ...(stdin !== undefined ? { stdin } : {}) });
-  transcript.push(r.stdout, r.stderr);
-  return r;
-}
-async function ok(args: string[], stdin?: string) {
-  const r = await pulumi(args, stdin);
-  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-const ids = async () => (await client.datasources.list({ limit: 100 })).data.map((d) => d.id);
+const ids = () => suite.server.ids();
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { Datasource } from "@ablo/pulumi";
@@ -91,20 +67,15 @@ const TSCONFIG = {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ablo-packaging-"));
   project = join(work, "my-datasources");
-  pg = await startPostgres();
-  await pg.sql(`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`);
-  await pg.sql("CREATE DATABASE shop OWNER app");
-  api = await startAbloLocal({ allowPrivateHosts: true, verification: true });
-  key = await api.createKey("packaging-org", "test");
-  client = new AbloClient({ apiKey: key, baseUrl: api.baseUrl });
-  ws = await pulumiWorkspace();
+  suite = await startSuite({
+    org: "packaging-org",
+    api: { allowPrivateHosts: true, verification: true },
+    postgres: [`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`, "CREATE DATABASE shop OWNER app"],
+  });
 }, 120_000);
 
 afterAll(async () => {
-  client?.close();
-  await ws?.dispose();
-  await api?.stop();
-  await pg?.stop();
+  await suite?.dispose();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -154,26 +125,22 @@ test("the tarballs install into a new project outside the repository, which reso
 }, 300_000);
 
 test("up registers the datasource through the installed packages, and the secret stays out", async () => {
-  await ok(["stack", "init", ws.stack]);
-  await ok(["config", "set", "--secret", "ablo:apiKey"], key);
-  await ok(["config", "set", "ablo:baseUrl", api.baseUrl]);
-  await ok(["config", "set", "--secret", "databaseUrl"], pg.url("app", CANARY, "shop"));
-  const up = await ok(["up", "--yes", "--skip-preview"]);
+  stack = await suite.stack(project, { databaseUrl: secret(suite.pg.url("app", CANARY, "shop")) }, { env: ENGINE_ENV });
+  const up = await stack.ok(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).toMatch(/\+ 3 created/);
-  const out = JSON.parse((await ok(["stack", "output", "--json"])).stdout) as { id: string; status: string };
+  const out = await stack.outputs<{ id: string; status: string }>();
   expect(out.status).toBe("active");
   expect(await ids()).toEqual([out.id]);
-  expect((await client.datasources.retrieve(out.id)).metadata).toMatchObject({ team: "platform" });
+  expect((await suite.server.datasources()).find((d) => d.id === out.id)?.metadata).toMatchObject({ team: "platform" });
 
-  const exported = (await ok(["stack", "export"])).stdout;
-  expect(exported).not.toContain(CANARY);
-  const state = JSON.parse(exported) as { deployment: { resources: Array<{ type: string; outputs: Record<string, unknown> }> } };
-  const ds = state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/ablo:Datasource")!;
-  expect(ds.outputs.__provider).toContain('require("@ablo/pulumi/dynamic-provider")');
+  const exported = await stack.exportState();
+  expect(exported.text).not.toContain(CANARY);
+  const ds = exported.resources.find((r) => r.type === "pulumi-nodejs:dynamic/ablo:Datasource")!;
+  expect(ds.outputs?.__provider).toContain('require("@ablo/pulumi/dynamic-provider")');
 }, 300_000);
 
 test("the policy pack tarball runs as a policy pack from node_modules", async () => {
-  const r = await pulumi(["preview", "--policy-pack", join(project, "node_modules", "@ablo", "policy-pack")]);
+  const r = await stack.run(["preview", "--policy-pack", join(project, "node_modules", "@ablo", "policy-pack")]);
   expect(r.code).not.toBe(0);
   expect(r.stdout + r.stderr).toMatch(/\[mandatory\]\s+ablo-datasource-public-host\s+\(pulumi-nodejs:dynamic\/ablo:Datasource: orders\)/);
 }, 300_000);
@@ -193,27 +160,18 @@ test("the plugin's tarball serves a Pulumi YAML project through plugins.provider
   // A plugin cache of its own, which scripts/pulumi leaves empty (ABLO_PLUGIN=none): only the
   // project's plugins.providers entry can serve ablo:Datasource.
   const env = { ...ENGINE_ENV, ABLO_PLUGIN: "none", PULUMI_HOME: join(work, "yaml-home") };
-  const y = async (args: string[], stdin?: string) => {
-    const r = await ws.run(args, { cwd: yaml, env, ...(stdin !== undefined ? { stdin } : {}) });
-    transcript.push(r.stdout, r.stderr);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-    return r;
-  };
-  await y(["stack", "init", ws.stack]);
-  await y(["config", "set", "--secret", "ablo:apiKey"], key);
-  await y(["config", "set", "ablo:baseUrl", api.baseUrl]);
-  await y(["config", "set", "--secret", "databaseUrl"], pg.url("app", CANARY, "shop"));
-  await y(["up", "--yes", "--skip-preview"]);
-  const out = JSON.parse((await y(["stack", "output", "--json"])).stdout) as { id: string; status: string };
+  const y = await suite.stack(yaml, { databaseUrl: secret(suite.pg.url("app", CANARY, "shop")) }, { env });
+  await y.ok(["up", "--yes", "--skip-preview"]);
+  const out = await y.outputs<{ id: string; status: string }>();
   expect(out.status).toBe("active");
   expect(await ids()).toContain(out.id);
-  await y(["destroy", "--yes", "--skip-preview"]);
+  await y.ok(["destroy", "--yes", "--skip-preview"]);
   expect(await ids()).not.toContain(out.id);
 }, 300_000);
 
 test("destroy removes the datasource, and the canary is nowhere", async () => {
-  await ok(["destroy", "--yes", "--skip-preview"]);
+  await stack.ok(["destroy", "--yes", "--skip-preview"]);
   expect(await ids()).toEqual([]);
-  expect(transcript.join("\n")).not.toContain(CANARY);
-  expect(await filesContaining(ws.dir, CANARY)).toEqual([]);
+  expect(suite.transcript.join("\n")).not.toContain(CANARY);
+  expect(await filesContaining(suite.ws.dir, CANARY)).toEqual([]);
 }, 300_000);
