@@ -64,6 +64,8 @@ export interface FleetOptions {
   api?: StartAbloLocalOptions;
   /** Keep state in the fleet's PostgreSQL (the engine's postgres:// backend) instead of files. */
   postgresBackend?: boolean;
+  /** Which host serves the Datasources: the SDK's dynamic provider (default) or the provider plugin. */
+  host?: "dynamic" | "plugin";
 }
 
 export async function startFleet(count: number, options: FleetOptions = {}): Promise<Fleet> {
@@ -88,7 +90,12 @@ export async function startFleet(count: number, options: FleetOptions = {}): Pro
       workspace: ws,
       program: FLEET_PROGRAM,
       onResult: (r) => void transcript.push(r.stdout, r.stderr),
-      config: { ...abloConfig(api, key), databaseUrl: secret(pg.url("app", CANARY, "shop")), count: String(n) },
+      config: {
+        ...abloConfig(api, key),
+        databaseUrl: secret(pg.url("app", CANARY, "shop")),
+        count: String(n),
+        ...(options.host === "plugin" ? { host: "plugin" } : {}),
+      },
     });
     return {
       ws,
