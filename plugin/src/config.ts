@@ -1,12 +1,7 @@
-import { ProviderConfigError, resolveSettings, UNKNOWN, type Settings } from "@ablo/provider";
+import { tokenMode } from "@ablo/api";
+import { ProviderConfigError, resolveSettings, UNKNOWN, type CheckFailure, type Settings } from "@ablo/provider";
 import { CONFIG_PROPERTIES } from "./schema";
 import { conceal, reveal, type Props } from "./values";
-
-/** A check failure as the engine reports it: the property, and why, without its value. */
-export interface Failure {
-  property: string;
-  reason: string;
-}
 
 const OURS = Object.keys(CONFIG_PROPERTIES);
 /** What the engine itself puts among a default provider's inputs. */
@@ -22,9 +17,9 @@ function settingsOf(values: Props): Partial<Settings> {
  * fails the preview rather than being ignored); the key is returned as a secret even when set
  * without --secret, so the engine stores it encrypted.
  */
-export function checkConfig(news: Props): { inputs: Props; failures: Failure[] } {
+export function checkConfig(news: Props): { inputs: Props; failures: CheckFailure[] } {
   const { values } = reveal(news);
-  const failures: Failure[] = [];
+  const failures: CheckFailure[] = [];
   for (const k of Object.keys(values)) {
     if (!OURS.includes(k) && !ENGINES.has(k) && !k.startsWith("__")) {
       failures.push({ property: k, reason: `ablo:${k} is not a setting of the ablo provider; it takes ${OURS.map((o) => `ablo:${o}`).join(" and ")}` });
@@ -41,10 +36,27 @@ export function checkConfig(news: Props): { inputs: Props; failures: Failure[] }
   return { inputs: conceal(news, ["apiKey"]), failures };
 }
 
-/** DiffConfig: a new key or base URL changes the provider in place; its Datasources stay (never replaced). */
+/** Why a provider cannot take over its Datasources from the old settings. */
+export class ProviderChangeError extends Error {
+  override readonly name = "ProviderChangeError";
+}
+
+/**
+ * DiffConfig: a new key or base URL changes the provider in place; its Datasources stay (never
+ * replaced). A key of the other mode (test ↔ live) is refused: the stack's Datasources belong to
+ * the old key's mode, and the new key would find none of them (refresh would drop them from state
+ * and delete would leave them behind).
+ */
 export function diffConfig(olds: Props, news: Props): string[] {
   const o = settingsOf(reveal(olds).values);
   const n = settingsOf(reveal(news).values);
+  const [from, to] = [o.apiKey && tokenMode(o.apiKey), n.apiKey && tokenMode(n.apiKey)];
+  if (from && to && from !== to) {
+    throw new ProviderChangeError(
+      `ablo:apiKey changes from a ${from} key to a ${to} key, but this stack's Datasources are ${from}-mode: ` +
+        `destroy them with the ${from} key first, or use a new stack for ${to} mode`,
+    );
+  }
   return OURS.filter((k) => o[k as keyof Settings] !== n[k as keyof Settings]);
 }
 

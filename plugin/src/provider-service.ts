@@ -1,13 +1,16 @@
 import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { datasourceCore, ownerKey, UNKNOWN, type DatasourceOutputs } from "@ablo/provider";
+import { AbloError } from "@ablo/client";
+import { isConnectionStringError } from "@ablo/connection";
+import { datasourceCore, DatasourceProviderError, ownerKey, ProviderConfigError, UNKNOWN, type CheckFailure, type DatasourceOutputs } from "@ablo/provider";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { checkConfig, configSource, diffConfig, type Failure } from "./config";
-import { INPUT_PROPERTIES, packageSchema } from "./schema";
+import { ZodError } from "zod";
+import { checkConfig, configSource, diffConfig, ProviderChangeError } from "./config";
+import { INPUT_PROPERTIES, outputProperties, packageSchema, SECRET_OUTPUTS } from "./schema";
 import { conceal, defined, reveal, type Props } from "./values";
 
 type Handlers = Pick<
@@ -31,27 +34,40 @@ type Handlers = Pick<
 const INPUT_KEYS = Object.keys(INPUT_PROPERTIES);
 /** Always secret, whatever the program did: the credentials, and what is derived from them. */
 const SECRET_INPUTS = ["connectionString"];
-const SECRET_OUTPUTS = ["fingerprint"];
 
 const props = (s: structproto.Struct | undefined): Props => s?.toJavaScript() ?? {};
 const struct = (p: Props): structproto.Struct => structproto.Struct.fromJavaScript(defined(p) as Record<string, structproto.JavaScriptValue>);
 
 /**
- * One unary call: the answer, or the error as the engine shows it. The core's errors are typed and
- * never hold a connection string or key, so their message is what the user reads.
+ * What the engine shows of an error. Our typed errors never hold a connection string or key, so
+ * their message is what the user reads; anything else (a bug) is named by its class only, as its
+ * message could quote a value.
  */
+function safeMessage(err: unknown): string {
+  const ours =
+    err instanceof DatasourceProviderError ||
+    err instanceof ProviderConfigError ||
+    err instanceof ProviderChangeError ||
+    err instanceof AbloError ||
+    isConnectionStringError(err) ||
+    err instanceof ZodError; // our schemas' messages; zod leaves the input out
+  if (ours) return (err as Error).message;
+  return `pulumi-resource-ablo failed unexpectedly (${err instanceof Error ? err.name : typeof err}); run with --logtostderr -v=9 and report it`;
+}
+
+/** One unary call: the answer, or the error as the engine shows it. */
 function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     Promise.resolve()
       .then(() => fn(call.request))
       .then(
         (res) => callback(null, res),
-        (err: unknown) => callback({ code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) }, null),
+        (err: unknown) => callback({ code: grpc.status.UNKNOWN, details: safeMessage(err) }, null),
       );
   };
 }
 
-function checkResponse(inputs: Props, failures: Failure[]): provproto.CheckResponse {
+function checkResponse(inputs: Props, failures: CheckFailure[]): provproto.CheckResponse {
   const resp = new provproto.CheckResponse().setInputs(struct(inputs));
   resp.setFailuresList(failures.map((f) => new provproto.CheckFailure().setProperty(f.property).setReason(f.reason)));
   return resp;
@@ -80,8 +96,8 @@ function planned(olds: Props, news: Props, unknown: readonly string[]): Datasour
     metadata: news.metadata ?? {},
   } as DatasourceOutputs;
 }
-/** What only Ablo can say of a new datasource, and what changes when credentials are rotated. */
-const NEW_DATASOURCE = ["status", "livemode", "created", "host", "database", "displayName", "lastError", "port", "fingerprint"] as const;
+/** What only Ablo can say of a new datasource (every output but what the inputs give), and what a rotation changes. */
+const NEW_DATASOURCE = Object.keys(outputProperties()).filter((k) => k !== "schema" && k !== "metadata");
 const ROTATED = ["status", "displayName", "lastError", "fingerprint"] as const;
 
 /**
@@ -92,10 +108,8 @@ const ROTATED = ["status", "displayName", "lastError", "fingerprint"] as const;
 function readInputs(stored: Props, read: DatasourceOutputs): Props {
   const live = read.metadata ?? {};
   if (Object.keys(stored).length === 0) {
-    return defined({
-      schema: read.schema !== INPUT_PROPERTIES.schema.default ? read.schema : undefined,
-      metadata: Object.keys(live).length > 0 ? live : undefined,
-    });
+    // Never empty (schema at least): an import's inputs are told apart from a new resource's by that.
+    return defined({ schema: read.schema, metadata: Object.keys(live).length > 0 ? live : undefined });
   }
   const { values, secretKeys } = reveal(stored);
   if (isDeepStrictEqual(values.metadata ?? {}, live)) return stored;
@@ -126,7 +140,7 @@ export function providerService(version: string): Handlers {
     }),
     configure: unary((req: provproto.ConfigureRequest) => {
       datasourceCore.configure(configSource(props(req.getArgs()), new Map(req.getVariablesMap().toArray())));
-      return new provproto.ConfigureResponse().setAcceptsecrets(true).setAcceptresources(false).setAcceptoutputs(false).setSupportspreview(false);
+      return new provproto.ConfigureResponse().setAcceptsecrets(true).setAcceptresources(false).setAcceptoutputs(false).setSupportspreview(true);
     }),
 
     check: unary(async (req: provproto.CheckRequest) => {
@@ -135,7 +149,7 @@ export function providerService(version: string): Handlers {
       const unknownKeys = Object.keys(news.values).filter((k) => !INPUT_KEYS.includes(k));
       const known = Object.fromEntries(Object.entries(news.values).filter(([k]) => INPUT_KEYS.includes(k)));
       const result = await datasourceCore.check(olds, known);
-      let failures: Failure[] = result.failures;
+      let failures: CheckFailure[] = result.failures;
       // An imported Datasource holds no credentials until the program gives them: the engine checks
       // what import read (the same olds and news, no connection string), and so does each `up` until then.
       if (

@@ -35,10 +35,11 @@ const OUTPUT_DESCRIPTIONS: Record<keyof Required<DatasourceOutputs>, string> = {
   fingerprint: "A salted SHA-256 of the connection string, for change detection only.",
 };
 
-const SECRET_OUTPUTS: ReadonlySet<string> = new Set(["fingerprint"]);
+/** Always secret: derived from the credentials. */
+export const SECRET_OUTPUTS: readonly string[] = ["fingerprint"];
 
 /** The outputs: the stored fields of a direct datasource (outputs.ts), camelCased, plus port and fingerprint. */
-function outputProperties(): Record<string, PropertySpec> {
+export function outputProperties(): Record<string, PropertySpec> {
   const api = z.toJSONSchema(DirectDatasourceSchema) as { properties: Record<string, JsonSchema> };
   const props: Record<string, PropertySpec> = {};
   for (const [field, js] of Object.entries(api.properties)) {
@@ -72,7 +73,8 @@ export const INPUT_PROPERTIES = {
     type: "boolean",
     default: true,
     description:
-      "Wait for Ablo to verify the connection, at creation and after a rotation, within customTimeouts.create (5 minutes by default). " +
+      "Wait for Ablo to verify the connection, at creation and after a rotation, within customTimeouts.create or .update " +
+      "(5 minutes by default). " +
       "A datasource rejected at creation is deleted again.",
   },
 } as const satisfies Record<string, PropertySpec>;
@@ -92,7 +94,9 @@ export function packageSchema(version: string): string {
     version,
     description: "Registers PostgreSQL databases with Ablo as datasources.",
     license: "Apache-2.0",
-    // What generated TypeScript imports (`pulumi import`): the SDK's entry point for this resource.
+    // The npm package of this resource for TypeScript: the SDK's entry point that exports it under
+    // the schema's name. (The engine's loader drops it when `pulumi import` generates code: see
+    // scripts/engine/langhost/codegen.go.)
     language: { nodejs: { packageName: "@ablo/pulumi/plugin" } },
     config: { variables: CONFIG_PROPERTIES },
     provider: { description: "The Ablo provider: an API key and, optionally, a base URL.", inputProperties: CONFIG_PROPERTIES },

@@ -1,4 +1,4 @@
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { isRpcSecret, specialSecretSig, specialSigKey, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
 /**
  * Property values as the engine sends them to a provider that accepts secrets: a secret is the
@@ -8,13 +8,10 @@ import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 export type Props = Record<string, unknown>;
 
 type SecretValue = { [specialSigKey]: typeof specialSecretSig; value: unknown };
-
-function isSecret(v: unknown): v is SecretValue {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig;
-}
+const isSecret = (v: unknown): v is SecretValue => isRpcSecret(v);
 
 function unwrap(v: unknown): { value: unknown; secret: boolean } {
-  if (isSecret(v)) return { value: unwrap(v.value).value, secret: true };
+  if (isSecret(v)) return { value: unwrap(unwrapRpcSecret(v)).value, secret: true };
   if (Array.isArray(v)) {
     const items = v.map(unwrap);
     return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };

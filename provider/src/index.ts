@@ -1,6 +1,6 @@
 export { datasourceProvider } from "./dynamic-provider";
 export { datasourceCore } from "./datasource-core";
-export { DatasourceInputsSchema, type DatasourceInputs, UNKNOWN, checkInputs } from "./inputs";
+export { DatasourceInputsSchema, type CheckFailure, type DatasourceInputs, UNKNOWN, checkInputs } from "./inputs";
 export { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 export { fingerprint, matchesFingerprint } from "./fingerprint";
 export { CONSTANT_FIELDS, toOutputs, type DatasourceOutputs } from "./outputs";

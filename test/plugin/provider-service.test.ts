@@ -83,6 +83,11 @@ describe("provider configuration", () => {
     expect(JSON.stringify(failures)).not.toContain("secretvalue");
   });
 
+  it("refuses a key of the other mode, whose organization holds none of the stack's Datasources", async () => {
+    const req = new provproto.DiffRequest().setOldInputs(struct({ apiKey: secret("sk_test_a") })).setNews(struct({ apiKey: secret("sk_live_b") }));
+    await expect(call(service.diffConfig, req)).rejects.toThrow(/from a test key to a live key/);
+  });
+
   it("says a changed key or base URL changes the provider, never replacing it", async () => {
     const r = await call(
       service.diffConfig,
@@ -114,8 +119,10 @@ describe("check", () => {
   });
 
   it("accepts what import read (no connection string) until the program changes it", async () => {
-    const imported = { metadata: { team: "crm" } };
+    const imported = { schema: "public", metadata: { team: "crm" } };
     expect(failuresOf(await check(imported, imported))).toEqual([]);
+    // The plainest datasource (default schema, no metadata) still reads back as more than nothing.
+    expect(failuresOf(await check({ schema: "public" }, { schema: "public" }))).toEqual([]);
     expect(failuresOf(await check(imported, { metadata: { team: "sales" } })).map((f) => f.property)).toEqual(["connectionString"]);
   });
 
@@ -166,7 +173,7 @@ describe("against ablo-local", () => {
     // Import: no state, no inputs. What the program should write back, never the credentials.
     const imported = await call(service.read, new provproto.ReadRequest().setId(id).setUrn(URN));
     expect(imported.getId()).toBe(id);
-    expect(js(imported.getInputs())).toEqual({ metadata: { team: "x" } });
+    expect(js(imported.getInputs())).toEqual({ schema: "public", metadata: { team: "x" } });
 
     const rotated = { ...news, connectionString: secret(cs("127.0.0.1", "shop", "app2")) };
     const diff = await call(service.diff, new provproto.DiffRequest().setId(id).setUrn(URN).setOlds(created.getProperties()).setNews(struct(rotated)));
