@@ -13,7 +13,9 @@ ENGINE_VERSION="v3.274.1" # also pinned in scripts/engine/go.mod; >= the npm @pu
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
 # Keyed by version and by what we build it from (contents only, so every clone shares the cache).
-bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go | sha256sum | cut -c1-12)/bin"
+# That is the modules, our language host, and how they are built and installed (this script and
+# lib/go-build.sh: flags, the launcher written beside them).
+bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go "$here/setup-engine.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
 
 source "$here/lib/go-build.sh"
 
@@ -28,7 +30,12 @@ EOF
 
 link_yaml_host() { # folder [host]: links the YAML host into the folder, built by us unless given
   local host="${2:-}"
-  if [ -z "$host" ]; then host="$(bash "$here/setup-yaml-host.sh")/pulumi-language-yaml" || return 1; fi
+  # Tried once per engine folder: a failed build is not retried at every run (delete the marker to retry).
+  [ -e "$1/.no-yaml-host" ] && [ -z "$host" ] && return 1
+  if [ -z "$host" ] && ! host="$(bash "$here/setup-yaml-host.sh")/pulumi-language-yaml"; then
+    touch "$1/.no-yaml-host"
+    return 1
+  fi
   # The engine looks for its bundled language hosts beside `pulumi` first (and warns about one found
   # only on PATH); renamed into place so that a concurrent run never sees it missing.
   if [ "$(readlink "$1/pulumi-language-yaml" 2>/dev/null)" != "$host" ]; then
@@ -38,8 +45,11 @@ link_yaml_host() { # folder [host]: links the YAML host into the folder, built b
 
 version_ge() { [ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" = "${2#v}" ]; }
 
+# Node.js programs run without it; only `runtime: yaml` needs the YAML host.
+no_yaml() { say "pulumi-language-yaml could not be built (above): YAML programs will not run; remove $1/.no-yaml-host to retry"; }
+
 if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then
-  link_yaml_host "$bin"
+  if [ ! -e "$bin/.no-yaml-host" ]; then link_yaml_host "$bin" || no_yaml "$bin"; fi
   echo "$bin"; exit 0
 fi
 
@@ -53,8 +63,8 @@ if existing="$(command -v pulumi 2>/dev/null)" && [ -x "$(dirname "$existing")/p
     system_yaml="$(dirname "$existing")/pulumi-language-yaml"
     if [ -x "$system_yaml" ]; then
       link_yaml_host "$shim" "$system_yaml"
-    elif ! link_yaml_host "$shim"; then # Node.js programs still run; only `runtime: yaml` needs it
-      say "no pulumi-language-yaml beside $existing and none could be built: YAML programs will not run"
+    elif [ ! -e "$shim/.no-yaml-host" ] && ! link_yaml_host "$shim"; then
+      no_yaml "$shim"
     fi
     say "using the pulumi $v found on PATH"
     echo "$shim"; exit 0
@@ -76,6 +86,6 @@ install_launcher "$tmp"
 mkdir -p "$(dirname "$bin")"
 rm -rf "$bin" && mv "$tmp" "$bin" && rm -f "$bin"/*.log
 trap - EXIT
-link_yaml_host "$bin"
+link_yaml_host "$bin" || no_yaml "$bin"
 say "ready: $("$bin/pulumi" version) in $bin"
 echo "$bin"

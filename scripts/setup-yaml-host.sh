@@ -8,6 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mod="$here/engine/yaml"
 YAML_VERSION="$(awk '$1 == "github.com/pulumi/pulumi-yaml" { print $2 }' "$mod/go.mod")"
+[ -n "$YAML_VERSION" ] || { echo "[engine] FAILED: no github.com/pulumi/pulumi-yaml requirement in $mod/go.mod" >&2; exit 1; }
 cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
 dir="$cache/yaml-$YAML_VERSION-$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -c1-12)/bin"
 

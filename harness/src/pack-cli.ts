@@ -21,7 +21,13 @@ async function main(): Promise<void> {
         `${(t.unpackedBytes / 1024).toFixed(1)} kB unpacked, ${t.entries} files${carries}`,
     );
   }
-  console.log(`\nInstall into a Pulumi project (Node >= 22) with:\n  npm install @pulumi/pulumi ${tarballs.map((t) => t.file).join(" ")}`);
+  // The plugin runs in a process of its own: a program does not install it, a machine or a project folder does.
+  const plugin = tarballs.filter((t) => t.name === "@ablo/pulumi-resource-ablo");
+  const libraries = tarballs.filter((t) => !plugin.includes(t));
+  console.log(`\nInstall into a Pulumi project (Node >= 22) with:\n  npm install @pulumi/pulumi ${libraries.map((t) => t.file).join(" ")}`);
+  for (const t of plugin) {
+    console.log(`The provider plugin (for ablo:Datasource in Pulumi YAML; see the README) with:\n  npm install --prefix ~/.ablo ${t.file}`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
  * this explicit instance instead, which carries only `ablo:apiKey` (always secret) and
  * `ablo:baseUrl`. An existing stack moves its Datasources onto it without replacing any: the
  * dynamic provider does not implement DiffConfig, and the engine replaces a resource whose
- * provider changed only when DiffConfig asks for it (tested in test/e2e/provider-upgrade.test.ts).
+ * provider changed only when DiffConfig asks for it (tested in test/e2e/config-secrecy.test.ts).
  */
 const PROVIDER_NAME = "ablo";
 

@@ -86,8 +86,8 @@ export interface AccessLog {
 
 /**
  * The answers sent in one turn share one write of their access lines: queue() keeps a line back
- * until flush(). Every line goes through pino (its serializers and redaction); with a logger not
- * made by createLogger, each is written at once.
+ * until flush(). Every line goes through pino (its serializers; not its redaction, see below); with
+ * a logger not made by createLogger, each is written at once.
  */
 export function accessLogger(logger: Logger): AccessLog {
   const batch = batches.get(logger);

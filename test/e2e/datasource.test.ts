@@ -133,7 +133,7 @@ test("metadata changes in place", async () => {
   const up = await stack.ok(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).toMatch(/~ 1 updated/);
   expect(await outputs()).toMatchObject({ id: firstId, metadata: { team: "platform" } });
-  // Beside the user's keys, the provider's mark of a finished create (provider/src/owner.ts).
+  // Beside the user's keys, the provider's mark of a finished create (provider/src/owner-key.ts).
   expect((await suite.server.get<DatasourceResponse>(`/v1/datasources/${firstId}`)).body.metadata).toEqual({
     team: "platform",
     pulumi_owner: expect.stringMatching(/^[\w-]{32}$/),

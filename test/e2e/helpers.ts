@@ -102,9 +102,16 @@ export async function startSuite(options: SuiteOptions): Promise<Suite | Postgre
         config: { ...abloConfig(api, key), ...config },
       }),
     async dispose() {
-      await ws.dispose();
-      await api.stop();
-      await pg?.stop();
+      // Each part is stopped even when one before it fails.
+      try {
+        await ws.dispose();
+      } finally {
+        try {
+          await api.stop();
+        } finally {
+          await pg?.stop();
+        }
+      }
     },
   };
 }
