@@ -1,7 +1,8 @@
 /**
  * The Datasource's Pulumi type tokens, one per host: the SDK, the plugin's schema and the policy
- * pack read them here. Loaded on its own (`@ablo/provider/dist/type-tokens`) by those that must not
- * pull in the API client.
+ * pack read them here. Loaded on its own (`@ablo/provider/dist/type-tokens`), which needs nothing:
+ * a program or policy pack that reads it does not load the API client (it is installed with the
+ * provider all the same).
  */
 export const DATASOURCE_TYPE = {
   /** What `pulumi.dynamic.Resource` names a dynamic resource of ours: `pulumi-nodejs:dynamic/<name>`. */
