@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { startAbloLocal } from "./ablo-local";
 import { REPO_ROOT } from "./paths";
-import { startPostgres } from "./postgres";
+import { loginRole, startPostgres } from "./postgres";
 import { pulumiWorkspace } from "./pulumi";
 import { abloConfig, createStack, secret } from "./stack";
 
@@ -20,7 +20,7 @@ export async function benchPulumi(runs = 3): Promise<string> {
   const ws = await pulumiWorkspace();
   try {
     const pw = randomBytes(9).toString("base64url");
-    await pg.sql(`CREATE ROLE bench LOGIN PASSWORD '${pw}' NOSUPERUSER NOBYPASSRLS`);
+    await pg.sql(loginRole("bench", pw));
     await pg.sql("CREATE DATABASE bench OWNER bench");
     const key = await api.createKey("bench", "test");
     const stack = await createStack({

@@ -5,7 +5,7 @@ import { AbloClient } from "@ablo/client";
 import { startAbloLocal, type AbloLocal } from "./ablo-local";
 import { pluginYamlProgram } from "./bench-plugin-program";
 import { REPO_ROOT } from "./paths";
-import { startPostgres } from "./postgres";
+import { loginRole, startPostgres } from "./postgres";
 import { pulumiWorkspace, type PulumiWorkspace } from "./pulumi";
 import { abloConfig, createStack, secret, type ProgramStack, type StackConfig } from "./stack";
 
@@ -200,7 +200,7 @@ export async function benchScale(
   const proxy = await countingProxy(api.port);
   const rows: ScaleRow[] = [];
   try {
-    await pg.sql("CREATE ROLE app LOGIN PASSWORD 'bench-pw' NOSUPERUSER NOBYPASSRLS");
+    await pg.sql(loginRole("app", "bench-pw"));
     const key = await api.createKey("bench-org", "test");
     for (const n of sizes) {
       const runs = runsFor(n);

@@ -1,4 +1,4 @@
-export { startPostgres, type Postgres, type StartPostgresOptions } from "./postgres";
+export { loginRole, startPostgres, type Postgres, type StartPostgresOptions } from "./postgres";
 export { freeLoopbackPort } from "./ports";
 export { runPulumi, pulumiWorkspace, PulumiExitError, type PulumiResult, type PulumiWorkspace, type RunOptions } from "./pulumi";
 export {

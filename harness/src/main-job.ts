@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { startAbloLocal, type AbloLocal } from "./ablo-local";
 import { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
-import { startPostgres, type Postgres } from "./postgres";
+import { loginRole, startPostgres, type Postgres } from "./postgres";
 import { apiReader } from "./api-reader";
 import { abloConfig, programStack, secret } from "./stack";
 import { steps } from "./steps";
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     });
     // A fresh role for the demo: not a superuser, no BYPASSRLS, as Ablo's verification requires.
     const password = randomBytes(12).toString("base64url");
-    await pg.sql(`CREATE ROLE ablo_app LOGIN PASSWORD '${password}' NOSUPERUSER NOBYPASSRLS`);
+    await pg.sql(loginRole("ablo_app", password));
     await pg.sql("CREATE DATABASE shop OWNER ablo_app");
     const databaseUrl = pg.url("ablo_app", password, "shop");
 

@@ -19,6 +19,9 @@ export interface Postgres {
   stop(): Promise<void>;
 }
 
+/** A login role that Ablo accepts for a datasource: neither superuser nor BYPASSRLS. */
+export const loginRole = (name: string, password: string): string => `CREATE ROLE ${name} LOGIN PASSWORD '${password}' NOSUPERUSER NOBYPASSRLS`;
+
 export interface StartPostgresOptions {
   port?: number;
   /** Called with what PostgreSQL logs; silent by default. */

@@ -144,27 +144,19 @@ export function providerService(version: string): Handlers {
     }),
 
     check: unary(async (req: provproto.CheckRequest) => {
-      const news = reveal(props(req.getNews()));
+      const raw = props(req.getNews());
+      const news = reveal(raw).values;
       const olds = reveal(props(req.getOlds())).values;
-      const unknownKeys = Object.keys(news.values).filter((k) => !INPUT_KEYS.includes(k));
-      const known = Object.fromEntries(Object.entries(news.values).filter(([k]) => INPUT_KEYS.includes(k)));
-      const result = await datasourceCore.check(olds, known);
-      let failures: CheckFailure[] = result.failures;
+      const unknownKeys = Object.keys(news).filter((k) => !INPUT_KEYS.includes(k));
+      const known = Object.fromEntries(Object.entries(news).filter(([k]) => INPUT_KEYS.includes(k)));
+      const { failures } = await datasourceCore.check(olds, known);
       // An imported Datasource holds no credentials until the program gives them: the engine checks
       // what import read (the same olds and news, no connection string), and so does each `up` until then.
-      if (
-        news.values.connectionString === undefined &&
-        olds.connectionString === undefined &&
-        Object.keys(olds).length > 0 &&
-        isDeepStrictEqual(olds, news.values)
-      ) {
-        failures = failures.filter((f) => f.property !== "connectionString");
-      }
-      failures = [
+      const imported = news.connectionString === undefined && Object.keys(olds).length > 0 && isDeepStrictEqual(olds, news);
+      return checkResponse(conceal(raw, SECRET_INPUTS), [
         ...unknownKeys.map((k) => ({ property: k, reason: `${k} is not a property of ablo:Datasource; it takes ${INPUT_KEYS.join(", ")}` })),
-        ...failures,
-      ];
-      return checkResponse(conceal(props(req.getNews()), SECRET_INPUTS), failures);
+        ...failures.filter((f) => !(imported && f.property === "connectionString")),
+      ]);
     }),
     diff: unary(async (req: provproto.DiffRequest) => {
       const d = await datasourceCore.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);

@@ -61,6 +61,11 @@ function toLine(r: NewDatasource, idem: IdempotencyEntry | undefined): Line {
   return line;
 }
 
+/** One create as the journal holds it: a line of JSON (without its newline). */
+export function journalLine(row: NewDatasource, idem?: IdempotencyEntry): string {
+  return JSON.stringify(toLine(row, idem));
+}
+
 function fromLine(line: Line): JournaledCreate {
   const [id, orgId, mode, host, targets, database, schema, displayName, sealed, metadata, status, lastError, version, created, idem] = line;
   return {
@@ -135,7 +140,7 @@ export class CreateJournal {
    * create must then fail.
    */
   append(row: NewDatasource, idem?: IdempotencyEntry): void {
-    const bytes = Buffer.from(`${JSON.stringify(toLine(row, idem))}\n`, "utf8");
+    const bytes = Buffer.from(`${journalLine(row, idem)}\n`, "utf8");
     // A failure may leave a partial line at the end: replay skips it, and that create failed.
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);

@@ -17,5 +17,5 @@ export { RateLimiter } from "./rate-limit";
 export { Sealer, SealError, loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE } from "./seal";
 export { Store } from "./store";
 export { DB_FILE } from "./sqlite";
-export { JOURNAL_FILE } from "./create-journal";
+export { JOURNAL_FILE, journalLine } from "./create-journal";
 export { Verifier, VerificationFailure } from "./verification";

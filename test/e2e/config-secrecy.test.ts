@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { filesContaining, isAbloDatasource, REPO_ROOT, type ProgramStack } from "@ablo/harness";
+import { filesContaining, isAbloDatasource, REPO_ROOT, type ProgramStack, loginRole } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // Plain (non-secret) stack config never reaches state in plaintext through our provider: the SDK
@@ -17,7 +17,7 @@ beforeAll(async () => {
   suite = await startSuite({
     org: "cfg-org",
     api: { allowPrivateHosts: true, verification: true },
-    postgres: [`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`, "CREATE DATABASE shop OWNER app"],
+    postgres: [loginRole("app", CANARY), "CREATE DATABASE shop OWNER app"],
   });
   // All plain, the key too (the SDK makes it a secret); the connection string is the canary.
   stack = await suite.stack(program, { "ablo:apiKey": suite.key, cs: suite.pg.url("app", CANARY, "shop"), other: OTHER });

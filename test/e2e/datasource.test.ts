@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { DatasourceResponse } from "@ablo/client";
-import { filesContaining, isAbloDatasource, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
+import { filesContaining, isAbloDatasource, REPO_ROOT, secret, type ProgramStack, loginRole } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // The product, end to end: the real engine runs a program using @ablo/pulumi, whose dynamic
@@ -27,8 +27,8 @@ beforeAll(async () => {
     org: "e2e-org",
     api: { allowPrivateHosts: true, verification: true },
     postgres: [
-      `CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`,
-      `CREATE ROLE app2 LOGIN PASSWORD '${OTHER_PW}' NOSUPERUSER NOBYPASSRLS`,
+      loginRole("app", CANARY),
+      loginRole("app2", OTHER_PW),
       `CREATE ROLE boss LOGIN PASSWORD '${CANARY}' SUPERUSER`,
       "CREATE DATABASE shop OWNER app",
       "CREATE DATABASE billing OWNER app",

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { AbloClient } from "@ablo/client";
-import { REPO_ROOT, secret } from "@ablo/harness";
+import { REPO_ROOT, secret, loginRole } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // Every example is a real Pulumi project: run here through the engine against ablo-local and
@@ -22,12 +22,7 @@ beforeAll(async () => {
   suite = await startSuite({
     org: "examples-org",
     api: { allowPrivateHosts: true, verification: true },
-    postgres: [
-      `CREATE ROLE app LOGIN PASSWORD '${PW}' NOSUPERUSER NOBYPASSRLS`,
-      `CREATE ROLE app_next LOGIN PASSWORD '${PW}2' NOSUPERUSER NOBYPASSRLS`,
-      "CREATE DATABASE shop OWNER app",
-      "GRANT CONNECT ON DATABASE shop TO app_next",
-    ],
+    postgres: [loginRole("app", PW), loginRole("app_next", `${PW}2`), "CREATE DATABASE shop OWNER app", "GRANT CONNECT ON DATABASE shop TO app_next"],
   });
   client = new AbloClient({ apiKey: suite.key, baseUrl: suite.api.baseUrl });
 }, 120_000);

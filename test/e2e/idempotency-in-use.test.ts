@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { filesContaining, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
+import { filesContaining, REPO_ROOT, secret, type ProgramStack, loginRole } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // A create whose connection is lost while the API goes on processing it: the provider's retry
@@ -17,7 +17,7 @@ beforeAll(async () => {
   suite = await startSuite({
     org: "in-use-org",
     api: { allowPrivateHosts: true, verification: true, admin: true },
-    postgres: [`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`, "CREATE DATABASE shop OWNER app"],
+    postgres: [loginRole("app", CANARY), "CREATE DATABASE shop OWNER app"],
   });
   stack = await suite.stack(program, { databaseUrl: secret(suite.pg.url("app", CANARY, "shop")) });
 }, 180_000);

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
-import { filesContaining, PACK_TARGETS, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
+import { filesContaining, PACK_TARGETS, REPO_ROOT, secret, type ProgramStack, loginRole } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // What a user does with `npm run pack`: installs the tarballs with npm into a new project outside
@@ -70,7 +70,7 @@ beforeAll(async () => {
   suite = await startSuite({
     org: "packaging-org",
     api: { allowPrivateHosts: true, verification: true },
-    postgres: [`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`, "CREATE DATABASE shop OWNER app"],
+    postgres: [loginRole("app", CANARY), "CREATE DATABASE shop OWNER app"],
   });
 }, 120_000);
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbloClient } from "@ablo/client";
-import { isAbloDatasource, REPO_ROOT, secret } from "@ablo/harness";
+import { isAbloDatasource, REPO_ROOT, secret, loginRole } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // The provider plugin (pulumi-resource-ablo) through the real engine, from Pulumi YAML programs:
@@ -22,8 +22,8 @@ beforeAll(async () => {
     org: "plugin-e2e",
     api: { allowPrivateHosts: true, verification: true },
     postgres: [
-      `CREATE ROLE app LOGIN PASSWORD '${PW}' NOSUPERUSER NOBYPASSRLS`,
-      `CREATE ROLE app_next LOGIN PASSWORD '${PW}2' NOSUPERUSER NOBYPASSRLS`,
+      loginRole("app", PW),
+      loginRole("app_next", `${PW}2`),
       "CREATE DATABASE orders OWNER app",
       "CREATE DATABASE orders2 OWNER app",
       "GRANT CONNECT ON DATABASE orders TO app_next",

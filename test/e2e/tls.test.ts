@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { filesContaining, isAbloDatasource, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
+import { filesContaining, isAbloDatasource, REPO_ROOT, secret, type ProgramStack, loginRole } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // The product over HTTPS: the real engine runs a program using @ablo/pulumi, whose dynamic
@@ -20,12 +20,7 @@ beforeAll(async () => {
   suite = await startSuite({
     org: "e2e-tls",
     api: { tls: true, allowPrivateHosts: true, verification: true },
-    postgres: [
-      `CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`,
-      `CREATE ROLE app2 LOGIN PASSWORD '${OTHER_PW}' NOSUPERUSER NOBYPASSRLS`,
-      "CREATE DATABASE shop OWNER app",
-      "GRANT CONNECT ON DATABASE shop TO app2",
-    ],
+    postgres: [loginRole("app", CANARY), loginRole("app2", OTHER_PW), "CREATE DATABASE shop OWNER app", "GRANT CONNECT ON DATABASE shop TO app2"],
   });
   expect(suite.api.baseUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   stack = await suite.stack(program, { databaseUrl: secret(suite.pg.url("app", CANARY, "shop")) }, { env: { NODE_EXTRA_CA_CERTS: suite.api.caPath! } });

@@ -5,6 +5,7 @@ import {
   createStack,
   filesContaining,
   isAbloDatasource,
+  loginRole,
   pulumiWorkspace,
   recordFigures,
   REPO_ROOT,
@@ -70,7 +71,7 @@ export interface FleetOptions {
 
 export async function startFleet(count: number, options: FleetOptions = {}): Promise<Fleet> {
   const pg = await startPostgres();
-  await pg.sql(`CREATE ROLE app LOGIN PASSWORD '${CANARY}' NOSUPERUSER NOBYPASSRLS`);
+  await pg.sql(loginRole("app", CANARY));
   await pg.sql("CREATE DATABASE shop OWNER app");
   const backendEnv: Record<string, string> = {};
   if (options.postgresBackend) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatasourceSchema } from "@ablo/api";
 import type { AbloLocal } from "@ablo/harness";
-import { DB_FILE, JOURNAL_FILE, Sealer, Store } from "ablo-local";
+import { DB_FILE, JOURNAL_FILE, journalLine, Sealer, Store } from "ablo-local";
 import { abloLocalForSuite, CANARY, filesContaining } from "./helpers";
 
 // The create journal: an answered create is durable once appended, before it is in SQLite.
@@ -142,25 +142,8 @@ describe("Store journal", () => {
     const dir = tmp();
     storeWithOrg(dir).close();
     const [a, b] = [row(), row()];
-    const line = (r: ReturnType<typeof row>) =>
-      JSON.stringify([
-        r.id,
-        r.orgId,
-        r.mode,
-        r.host,
-        r.targets,
-        r.database,
-        r.schema,
-        r.displayName,
-        r.sealed.toString("base64"),
-        r.metadata,
-        r.status,
-        r.lastError,
-        r.version,
-        r.created,
-      ]);
     const stray = JSON.stringify({ ...row(), sealed: "x" }); // an object line: never written by this version
-    writeFileSync(join(dir, JOURNAL_FILE), `${line(a)}\n${stray}\n${line(b)}\n`);
+    writeFileSync(join(dir, JOURNAL_FILE), `${journalLine(a)}\n${stray}\n${journalLine(b)}\n`);
     reopen(dir, (reopened) => {
       expect(reopened.listDatasources("org_j", "test", 10).rows.map((r) => r.id)).toEqual([b.id, a.id]);
       const { seq, ...back } = reopened.getDatasourceById(a.id)!;
