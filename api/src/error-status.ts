@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
 
 /** `resource_missing` (also another organization's or mode's id): an `invalid_request_error` of its own status. */
 export const NOT_FOUND_STATUS = 404;
+/** The code of a 404 that means "no such datasource"; any other 404 is an unknown route. */
+export const RESOURCE_MISSING_CODE = "resource_missing";
 
 /**
  * The error type the contract ties to a status, or undefined for one it leaves to the body (a

@@ -36,6 +36,7 @@ const VERSION = "0.1.0";
 export class AbloClient {
   readonly datasources: Datasources;
   private readonly ownAgent: HttpAgent | undefined;
+  readonly #baseUrl: string;
 
   constructor(options: AbloClientOptions) {
     const apiKey = options?.apiKey;
@@ -73,6 +74,12 @@ export class AbloClient {
       userAgent: `ablo-client/${VERSION} node/${process.versions.node}`,
     });
     this.datasources = new Datasources(transport, apiKey);
+    this.#baseUrl = baseUrl.href;
+  }
+
+  /** Checks, in seconds, that the base URL is the Ablo API and takes the key (see Datasources.probe). */
+  probe(): Promise<void> {
+    return this.datasources.probe(this.#baseUrl);
   }
 
   /** Closes pooled sockets (idle keep-alive sockets do not hold the process open, but tests like it tidy). */

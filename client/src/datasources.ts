@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import {
   API_VERSION_PREFIX,
+  ID_PREFIX,
   CreateDatasourceParamsSchema,
   DatasourceListResponseSchema,
   DatasourceResponseSchema,
@@ -7,8 +9,17 @@ import {
   IdempotencyKeySchema,
   ListParamsSchema,
   UpdateDatasourceParamsSchema,
+  tokenMode,
 } from "@ablo/api";
-import { AbloInvalidRequestError, AbloTimeoutError } from "./errors";
+import {
+  AbloAuthenticationError,
+  AbloConnectionError,
+  AbloEndpointError,
+  AbloError,
+  AbloInvalidRequestError,
+  AbloResponseValidationError,
+  AbloTimeoutError,
+} from "./errors";
 import type { Transport } from "./http";
 import { assertSameMode } from "./mode";
 import { autoPage } from "./pagination";
@@ -25,6 +36,12 @@ import type {
 import { parseParams, parseResponse } from "./validate";
 
 const COLLECTION = `${API_VERSION_PREFIX}/datasources`;
+/** How the routes of one datasource are named in errors about a missing route. */
+const ITEM_ROUTE = `${COLLECTION}/{id}`;
+/** Attempts at a create whose 2xx answer could not be read, each under the same Idempotency-Key. */
+const UNREADABLE_CREATE_ATTEMPTS = 3;
+/** The endpoint probe's whole budget, retries included. */
+const PROBE_BUDGET_MS = 8_000;
 
 export interface WaitForStatusOptions {
   /** Stop when this holds; default: status is known and no longer `unverified`. */
@@ -52,24 +69,60 @@ export class Datasources {
     this.#sleep = sleep;
   }
 
+  /**
+   * A 2xx whose body cannot be read (truncated, HTML, missing fields) may still have registered
+   * a datasource: the same request is sent again under the same Idempotency-Key, so a server that
+   * committed replays its answer instead of registering a second one.
+   */
   async create(params: CreateDatasourceParams, options: RequestOptions = {}): Promise<DatasourceResponse> {
+    return (await this.createOrReplay(params, options)).datasource;
+  }
+
+  /** create, saying whether the server replayed an earlier create under the same Idempotency-Key (when it says so). */
+  async createOrReplay(params: CreateDatasourceParams, options: RequestOptions = {}): Promise<{ datasource: DatasourceResponse; replayed: boolean }> {
     const secrets = connectionStringOf(params);
     const body = parseParams(CreateDatasourceParamsSchema, params, secrets);
-    const res = await this.#transport.request({
-      method: "POST",
-      path: COLLECTION,
-      body,
-      idempotencyKey: idempotencyKeyOf(options),
-      secrets,
-      sendsConnectionString: true,
-    });
-    return parseResponse(DatasourceResponseSchema, res, `POST ${COLLECTION}`);
+    const idempotencyKey = idempotencyKeyOf(options) ?? randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.#transport.request({ method: "POST", path: COLLECTION, body, idempotencyKey, secrets, sendsConnectionString: true });
+      try {
+        return { datasource: parseResponse(DatasourceResponseSchema, res, `POST ${COLLECTION}`), replayed: res.replayed };
+      } catch (err) {
+        if (!(err instanceof AbloResponseValidationError) || attempt >= UNREADABLE_CREATE_ATTEMPTS) throw err;
+      }
+    }
   }
 
   async retrieve(id: string): Promise<DatasourceResponse> {
     const path = this.pathOf(id);
-    const res = await this.#transport.request({ method: "GET", path });
+    const res = await this.#transport.request({ method: "GET", path, route: ITEM_ROUTE });
     return parseResponse(DatasourceResponseSchema, res, `GET ${path}`);
+  }
+
+  /**
+   * Whether the base URL answers like the Ablo API, in seconds, before anything is sent that
+   * matters: a retrieve of an id that cannot exist. Any answer in the API's error shape (404,
+   * 403, even a 5xx) is Ablo; a refused connection, an unknown name, a certificate for another
+   * name, a page or another API's body is an AbloEndpointError naming the URL and what is wrong;
+   * a refused key is the AbloAuthenticationError itself.
+   */
+  async probe(baseUrl: string): Promise<void> {
+    const id = `${tokenMode(this.#apiKey) === "live" ? ID_PREFIX.directLive : ID_PREFIX.directTest}abloprobe0`;
+    const path = `${COLLECTION}/${id}`;
+    const fail = (why: string) =>
+      new AbloEndpointError({ type: "configuration_error", code: "endpoint_unusable", param: "baseUrl", message: `${baseUrl} ${why}` });
+    let res;
+    try {
+      res = await this.#transport.request({ method: "GET", path, route: ITEM_ROUTE, budgetMs: PROBE_BUDGET_MS });
+    } catch (err) {
+      if (err instanceof AbloAuthenticationError) throw err;
+      if (err instanceof AbloConnectionError || err instanceof AbloTimeoutError) throw fail(`cannot be reached: ${err.message}`);
+      if (err instanceof AbloError && err.foreignAnswer) {
+        throw fail(`does not answer like the Ablo API: GET ${ITEM_ROUTE} got HTTP ${err.statusCode ?? "?"} without an Ablo error body`);
+      }
+      return; // the API's own error shape: this is Ablo
+    }
+    if (res.notJson) throw fail(`does not answer like the Ablo API: GET ${ITEM_ROUTE} got HTTP ${res.status} that is not JSON`);
   }
 
   /** Metadata, or credential rotation: a new connection string for the same host, port and database. */
@@ -80,6 +133,7 @@ export class Datasources {
     const res = await this.#transport.request({
       method: "POST",
       path,
+      route: ITEM_ROUTE,
       body,
       idempotencyKey: idempotencyKeyOf(options),
       secrets,
@@ -90,7 +144,7 @@ export class Datasources {
 
   async del(id: string): Promise<DeletedDatasource> {
     const path = this.pathOf(id);
-    const res = await this.#transport.request({ method: "DELETE", path });
+    const res = await this.#transport.request({ method: "DELETE", path, route: ITEM_ROUTE });
     return parseResponse(DeletedDatasourceSchema, res, `DELETE ${path}`);
   }
 

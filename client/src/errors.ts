@@ -3,7 +3,14 @@ import type { ErrorType, Mode } from "@ablo/api";
 
 /** Error types the API sends, plus the ones this client raises without a response. */
 export type AbloErrorType =
-  ErrorType | "connection_error" | "timeout_error" | "insecure_transport_error" | "mode_mismatch_error" | "response_validation_error" | "configuration_error";
+  | ErrorType
+  | "connection_error"
+  | "timeout_error"
+  | "insecure_transport_error"
+  | "mode_mismatch_error"
+  | "response_validation_error"
+  | "configuration_error"
+  | "route_not_found_error";
 
 export interface AbloErrorFields {
   message: string;
@@ -12,6 +19,8 @@ export interface AbloErrorFields {
   param?: string | undefined;
   statusCode?: number | undefined;
   requestId?: string | undefined;
+  /** The HTTP answer carried no Ablo error body (HTML, plain text, JSON of another shape). */
+  foreignAnswer?: boolean | undefined;
 }
 
 /**
@@ -26,6 +35,8 @@ export class AbloError extends Error {
   readonly param: string | undefined;
   readonly statusCode: number | undefined;
   readonly requestId: string | undefined;
+  /** True when the server's answer had no Ablo error body: likely not the Ablo API at all. */
+  readonly foreignAnswer: boolean;
 
   constructor(fields: AbloErrorFields) {
     super(fields.message);
@@ -35,6 +46,7 @@ export class AbloError extends Error {
     this.param = fields.param;
     this.statusCode = fields.statusCode;
     this.requestId = fields.requestId;
+    this.foreignAnswer = fields.foreignAnswer ?? false;
   }
 
   toJSON(): Record<string, unknown> {
@@ -76,6 +88,24 @@ export class AbloRateLimitError extends AbloError {
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/**
+ * The server does not serve this route: 405, 501, or a 404 that is not the contract's
+ * `resource_missing` (an unknown URL, an HTML page, another API's body). Most routes this client
+ * uses are inferred, not documented, so a real deployment may lack one. Never retried, and never
+ * taken for "the datasource is gone": that would drop from state what still exists.
+ */
+export class AbloRouteNotFoundError extends AbloError {
+  /** `METHOD /v1/...` with `{id}` in place of an id. */
+  readonly route: string;
+  constructor(fields: AbloErrorFields & { route: string }) {
+    super(fields);
+    this.route = fields.route;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), route: this.route };
   }
 }
 
@@ -125,3 +155,6 @@ export class AbloResponseValidationError extends AbloError {
 
 /** Bad client options (missing key, malformed base URL, ...), raised by the constructor. */
 export class AbloConfigurationError extends AbloError {}
+
+/** The base URL does not lead to a usable Ablo API (unreachable, or something else answers): `probe()`. */
+export class AbloEndpointError extends AbloConfigurationError {}

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Agent as HttpAgent } from "node:http";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import type { BaseUrl } from "./base-url";
-import { AbloAPIError, AbloConnectionError, AbloError, AbloInsecureTransportError, AbloTimeoutError } from "./errors";
+import { AbloAPIError, AbloConnectionError, AbloError, AbloInsecureTransportError, AbloRouteNotFoundError, AbloTimeoutError } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { errorFromResponse } from "./response-errors";
 import { tlsErrorFromThrown } from "./tls-errors";
@@ -29,6 +29,10 @@ export interface RequestSpec {
   method: "GET" | "POST" | "DELETE";
   /** Path below the base URL, starting with `/v1/`. Ids must already be URI-encoded. */
   path: string;
+  /** The path with `{id}` for ids, as errors about a missing route name it; default `path`. */
+  route?: string;
+  /** This request's own retry budget (ms), in place of the policy's: a probe that must answer fast. */
+  budgetMs?: number;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   /** POST only; generated once per logical request when absent. */
@@ -42,6 +46,8 @@ export interface RequestSpec {
 export interface ApiResponse {
   status: number;
   requestId: string | undefined;
+  /** The server said this answer replays an earlier request's (`Idempotent-Replayed: true`). */
+  replayed: boolean;
   /** Parsed JSON, or undefined with `notJson` set. */
   body: unknown;
   notJson: boolean;
@@ -49,6 +55,13 @@ export interface ApiResponse {
 
 /** Largest response body accepted; far above any page of 100 datasources. */
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Until the server has answered once, connection failures are retried this long only: a wrong
+ * base URL (a port that refuses, say) fails in seconds, while an API that answered before and is
+ * restarting is ridden out with the whole budget.
+ */
+const FIRST_CONTACT_BUDGET_MS = 5_000;
 
 /**
  * One HTTP exchange with retries. Everything that crosses this boundary outward is an AbloError
@@ -60,6 +73,8 @@ export class Transport {
   readonly #options: TransportOptions;
   private readonly http: AxiosInstance;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** The server has given an HTTP answer at least once. */
+  #contacted = false;
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -106,23 +121,32 @@ export class Transport {
       let error: AbloError;
       let retryAfterMs: number | undefined;
       let retryable: boolean;
+      let policy: RetryPolicy;
       try {
         const res = await this.once(spec, idempotencyKey);
+        this.#contacted = true;
         const rawRequestId = headerOf(res, "request-id");
         const requestId = rawRequestId === undefined ? undefined : redact(rawRequestId, secrets);
         this.log("ablo response", { method: spec.method, path: spec.path, status: res.status, requestId, attempt, durationMs: Date.now() - started });
         const { body, notJson } = parseJson(res.data);
-        if (res.status >= 200 && res.status < 300) return { status: res.status, requestId, body, notJson };
+        if (res.status >= 200 && res.status < 300) {
+          return { status: res.status, requestId, body, notJson, replayed: headerOf(res, "idempotent-replayed") === "true" };
+        }
         retryAfterMs = parseRetryAfter(headerOf(res, "retry-after"));
         error = errorFromResponse(res.status, body, requestId, retryAfterMs, spec, secrets);
-        retryable = isRetryableStatus(res.status, error.code);
+        // A route the server lacks stays missing: never retried (a 501 is a 5xx).
+        retryable = !(error instanceof AbloRouteNotFoundError) && isRetryableStatus(res.status, error.code);
+        policy = spec.budgetMs === undefined ? retry : { ...retry, budgetMs: spec.budgetMs };
       } catch (thrown) {
         error = this.errorFromThrown(thrown, spec, secrets);
         retryable = error instanceof AbloTimeoutError || (error instanceof AbloConnectionError && isRetryableNetworkCode(error.code));
+        const budgetMs = Math.min(spec.budgetMs ?? Infinity, this.#contacted ? Infinity : FIRST_CONTACT_BUDGET_MS);
+        // A count-based policy (budget 0) is short already and stays as it is.
+        policy = budgetMs === Infinity || retry.budgetMs === 0 ? retry : { ...retry, budgetMs: Math.min(retry.budgetMs, budgetMs) };
         this.log("ablo request failed", { method: spec.method, path: spec.path, code: error.code, attempt, durationMs: Date.now() - started });
       }
-      const delayMs = retryDelayMs(retry, attempt, retryAfterMs);
-      if (!retryable || !mayRetry(retry, attempt, Date.now() - firstStarted, delayMs)) throw error;
+      const delayMs = retryDelayMs(policy, attempt, retryAfterMs);
+      if (!retryable || !mayRetry(policy, attempt, Date.now() - firstStarted, delayMs)) throw error;
       this.log("ablo retry", {
         method: spec.method,
         path: spec.path,

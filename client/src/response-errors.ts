@@ -3,7 +3,7 @@
  * the type (the contract ties them, @ablo/api's ERROR_STATUS); the body fills in code, param and
  * message, and picks the type only for a status the contract leaves open.
  */
-import { ErrorBodySchema, ErrorTypeSchema, type ErrorType, NOT_FOUND_STATUS, errorTypeOfStatus } from "@ablo/api";
+import { ErrorBodySchema, ErrorTypeSchema, type ErrorType, NOT_FOUND_STATUS, RESOURCE_MISSING_CODE, errorTypeOfStatus } from "@ablo/api";
 import {
   AbloAPIError,
   AbloAuthenticationError,
@@ -14,6 +14,7 @@ import {
   AbloNotFoundError,
   AbloPermissionError,
   AbloRateLimitError,
+  AbloRouteNotFoundError,
 } from "./errors";
 import { redact } from "./redact";
 
@@ -33,27 +34,57 @@ export function errorFromResponse(
   body: unknown,
   requestId: string | undefined,
   retryAfterMs: number | undefined,
-  request: { method: string; path: string },
+  request: { method: string; path: string; route?: string | undefined },
   secrets: readonly string[],
 ): AbloError {
   const detail = errorDetail(body);
-  const type = errorTypeOfStatus(status) ?? ErrorTypeSchema.safeParse(detail.type).data ?? "api_error";
-  const Class = status === NOT_FOUND_STATUS ? AbloNotFoundError : CLASS_BY_TYPE[type];
-  const fallback = status >= 300 && status < 400 ? `unexpected redirect (HTTP ${status}); redirects are not followed` : `HTTP ${status}`;
   // Everything the server said is scrubbed, not just the message: it is text we did not write.
   const scrub = (text: string | undefined) => (text === undefined ? undefined : redact(text, secrets));
-  return new Class({
-    type,
-    code: scrub(detail.code) ?? (status === NOT_FOUND_STATUS ? "resource_missing" : undefined),
+  const fields = {
     param: scrub(detail.param),
     statusCode: status,
     requestId: scrub(requestId ?? detail.requestId),
+    foreignAnswer: !detail.isErrorBody,
+  };
+  if (isRouteMissing(status, detail)) {
+    const route = `${request.method} ${request.route ?? request.path}`;
+    const said = detail.message === undefined ? "" : `: ${redact(detail.message, secrets).slice(0, 200)}`;
+    return new AbloRouteNotFoundError({
+      ...fields,
+      type: "route_not_found_error",
+      code: scrub(detail.code) ?? "route_not_found",
+      route,
+      message: `${route} is not served by this API (HTTP ${status}${detail.isErrorBody ? "" : ", not an Ablo error body"}${said})`,
+    });
+  }
+  const type = errorTypeOfStatus(status) ?? ErrorTypeSchema.safeParse(detail.type).data ?? "api_error";
+  const Class = status === NOT_FOUND_STATUS ? AbloNotFoundError : CLASS_BY_TYPE[type];
+  const fallback = status >= 300 && status < 400 ? `unexpected redirect (HTTP ${status}); redirects are not followed` : `HTTP ${status}`;
+  return new Class({
+    ...fields,
+    type,
+    code: scrub(detail.code),
     message: redact(detail.message ?? `${fallback} from ${request.method} ${request.path}`, secrets),
     retryAfterMs,
   });
 }
 
+/**
+ * 405 and 501 say so outright. A 404 means "no such datasource" only when it is the contract's
+ * `resource_missing` error: anything else (an unknown-URL error, a page, another API's body) is
+ * taken as a missing route, the safe reading, since "gone" would let refresh and delete drop
+ * from state a datasource that may still exist.
+ */
+function isRouteMissing(status: number, detail: ErrorDetail): boolean {
+  if (status === 405 || status === 501) return true;
+  return status === NOT_FOUND_STATUS && !(detail.isContract && detail.code === RESOURCE_MISSING_CODE);
+}
+
 interface ErrorDetail {
+  /** The body is the contract's error shape. */
+  isContract: boolean;
+  /** The body is an error object of some shape (the contract's or a looser one). */
+  isErrorBody: boolean;
   type?: string | undefined;
   code?: string | undefined;
   message?: string | undefined;
@@ -66,10 +97,11 @@ function errorDetail(body: unknown): ErrorDetail {
   const parsed = ErrorBodySchema.safeParse(body);
   if (parsed.success) {
     const e = parsed.data.error;
-    return { type: e.type, code: e.code, message: e.message, param: e.param, requestId: e.request_id };
+    return { isContract: true, isErrorBody: true, type: e.type, code: e.code, message: e.message, param: e.param, requestId: e.request_id };
   }
   const loose = (body as { error?: Record<string, unknown> } | null | undefined)?.error;
-  if (!loose || typeof loose !== "object") return {};
+  if (!loose || typeof loose !== "object") return { isContract: false, isErrorBody: false };
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
-  return { type: str(loose.type), code: str(loose.code), message: str(loose.message), param: str(loose.param), requestId: str(loose.request_id) };
+  const detail = { type: str(loose.type), code: str(loose.code), message: str(loose.message), param: str(loose.param), requestId: str(loose.request_id) };
+  return { isContract: false, isErrorBody: detail.message !== undefined || detail.type !== undefined || detail.code !== undefined, ...detail };
 }

@@ -6,8 +6,8 @@ import { providerService } from "./provider-service";
 const { version } = require("../package.json") as { version: string };
 
 /**
- * `pulumi-resource-ablo`: the engine starts it (with its own address as the last argument, unused:
- * the provider logs nothing through the engine) and reads the port it serves on from its first line
+ * `pulumi-resource-ablo`: the engine starts it (with its own address as the last argument, where
+ * the provider sends its warnings) and reads the port it serves on from its first line
  * of output. Loopback only; the engine is on this machine.
  */
 function main(): void {

@@ -139,7 +139,8 @@ export function providerService(version: string): Handlers {
         .setDiffsList(changed);
     }),
     configure: unary((req: provproto.ConfigureRequest) => {
-      datasourceCore.configure(configSource(props(req.getArgs()), new Map(req.getVariablesMap().toArray())));
+      // The engine starts a plugin with its own address as the last argument.
+      datasourceCore.configure(configSource(props(req.getArgs()), new Map(req.getVariablesMap().toArray())), process.argv.at(-1));
       return new provproto.ConfigureResponse().setAcceptsecrets(true).setAcceptresources(false).setAcceptoutputs(false).setSupportspreview(true);
     }),
 

@@ -1,12 +1,23 @@
 import { isDeepStrictEqual } from "node:util";
 import { idMode } from "@ablo/api";
-import { AbloClient, AbloNotFoundError, AbloTimeoutError, type DatasourceResponse } from "@ablo/client";
+import {
+  AbloAuthenticationError,
+  AbloClient,
+  AbloConfigurationError,
+  AbloInsecureTransportError,
+  AbloNotFoundError,
+  AbloRouteNotFoundError,
+  AbloTimeoutError,
+  type DatasourceResponse,
+} from "@ablo/client";
 import { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
-import { AdoptMismatchError, VerificationFailedError, VerificationTimeoutError } from "./errors";
+import { AdoptMismatchError, RouteUnavailableError, VerificationFailedError, VerificationTimeoutError } from "./errors";
 import { fingerprint, matchesFingerprint } from "./fingerprint";
 import { checkInputs, connectionTarget, DatasourceInputsSchema, type CheckFailure, type DatasourceInputs } from "./inputs";
 import { toOutputs, type DatasourceOutputs } from "./outputs";
-import { AbandonedCreates, trackInState } from "./abandoned-creates";
+import { AbandonedCreates, isInState, trackInState } from "./abandoned-creates";
+import { createIdempotencyKey, MAX_CREATE_POSITIONS, type CreateBody } from "./create-keys";
+import { setEngineAddress, warnOnce } from "./engine-log";
 import { OWNER_METADATA_KEY, ownerMark } from "./owner-key";
 import { atEndOfRun, watchEngine } from "./lifecycle";
 import { configureFromStack, keyMode, ProviderConfigError, resolveSettings, type ConfigSource, type Settings } from "./settings";
@@ -21,7 +32,10 @@ const RETRY = { retryBudgetMs: 120_000, initialRetryDelayMs: 250, maxRetryDelayM
 
 interface Connection {
   client: AbloClient;
+  apiKey: string;
   leftovers: AbandonedCreates;
+  /** The endpoint probe, once per process (see check). */
+  probed?: Promise<void>;
 }
 
 // One keep-alive client per key and base URL for the life of the provider process.
@@ -31,12 +45,17 @@ function connect(s: Settings): Connection {
   let c = connections.get(k);
   if (!c) {
     const client = new AbloClient({ apiKey: s.apiKey, ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}), ...RETRY });
-    c = { client, leftovers: new AbandonedCreates(client) };
+    c = { client, apiKey: s.apiKey, leftovers: new AbandonedCreates(client) };
     connections.set(k, c);
   }
   return c;
 }
 const clientFor = (s: Settings): AbloClient => connect(s).client;
+
+/** Said once when the API lacks GET /v1/datasources/{id}: what the provider then cannot do. */
+const NO_RETRIEVE =
+  "this Ablo API does not serve GET /v1/datasources/{id}: the provider cannot wait for verification, " +
+  "refresh cannot see changes made elsewhere, and a create replayed after a crash cannot be checked";
 
 /** Verification usually takes under a second: poll after 100 ms, backing off to every 2 s. */
 async function waitForVerification(client: AbloClient, ds: DatasourceResponse, timeoutSeconds: number): Promise<DatasourceResponse> {
@@ -45,6 +64,27 @@ async function waitForVerification(client: AbloClient, ds: DatasourceResponse, t
     return await client.datasources.waitForStatus(ds.id, { timeoutMs: timeoutSeconds * 1000, pollMs: 100, maxPollMs: 2_000 });
   } catch (err) {
     if (err instanceof AbloTimeoutError && err.code === "wait_timeout") throw new VerificationTimeoutError(ds.id, timeoutSeconds);
+    if (err instanceof AbloRouteNotFoundError) {
+      warnOnce("retrieve", NO_RETRIEVE);
+      return ds;
+    }
+    throw err;
+  }
+}
+
+/** A datasource this much older than its create's answer was made by an earlier request. */
+const REPLAY_AGE_SECONDS = 600;
+
+/** `ds` as the API holds it now; undefined once deleted; `ds` itself when the API cannot retrieve. */
+async function currentOf(client: AbloClient, ds: DatasourceResponse): Promise<DatasourceResponse | undefined> {
+  try {
+    return await client.datasources.retrieve(ds.id);
+  } catch (err) {
+    if (err instanceof AbloNotFoundError) return undefined;
+    if (err instanceof AbloRouteNotFoundError) {
+      warnOnce("retrieve", NO_RETRIEVE);
+      return ds;
+    }
     throw err;
   }
 }
@@ -69,15 +109,39 @@ function markCreatedAtEndOfRun(client: AbloClient, ds: DatasourceResponse, input
 async function markAllCreated(): Promise<void> {
   const all = [...unconfirmed];
   unconfirmed.clear();
+  // Without the update route the marks stay `creating` (api/README.md says what that costs).
   await Promise.all(all.map(([id, { client, owner }]) => client.datasources.update(id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(owner, "created") } })));
 }
 
-async function register(client: AbloClient, inputs: DatasourceInputs): Promise<DatasourceResponse> {
-  // The client makes one Idempotency-Key per create and sends it on every retry. It is random on
-  // purpose: a key derived from the inputs would replay the old datasource on a forced replacement
-  // (`pulumi up --replace`) with unchanged inputs, and the engine would then delete it. What an
-  // abandoned create left behind is found through the owner mark instead (owner-key.ts).
-  return client.datasources.create({ connectionString: inputs.connectionString, schema: inputs.schema, metadata: metadataWithMark(inputs) });
+/**
+ * Registers the datasource under a key a later run derives again (create-keys.ts), so that a
+ * create whose outcome was lost is replayed, not duplicated. An answer that is an earlier life of
+ * this resource (deleted since, marked finished, or held by state: a replacement with the same
+ * inputs) is skipped for the next key of the sequence.
+ */
+async function register(conn: Connection, inputs: DatasourceInputs): Promise<DatasourceResponse> {
+  const { client } = conn;
+  const body: CreateBody = { connectionString: inputs.connectionString, schema: inputs.schema, metadata: metadataWithMark(inputs) };
+  if (inputs.owner === undefined) return client.datasources.create(body);
+  const creating = ownerMark(inputs.owner, "creating");
+  for (let position = 0; position < MAX_CREATE_POSITIONS; position++) {
+    const key = createIdempotencyKey(conn.apiKey, inputs.owner, body, position);
+    const { datasource: answered, replayed } = await client.datasources.createOrReplay(body, { idempotencyKey: key });
+    const ds = await currentOf(client, answered);
+    if (ds === undefined || ds.metadata[OWNER_METADATA_KEY] !== creating || isInState(ds.id)) continue;
+    // Ours: just made, or made by a create whose run was lost. In the second case it may be the
+    // datasource of the very resource the engine is replacing without showing it to the provider
+    // (`up --replace`); the engine's delete of it must then leave it (see takenOver). An API that
+    // does not say it replayed is judged by the datasource's age.
+    if (replayed || Date.now() / 1000 - ds.created > REPLAY_AGE_SECONDS) takenOver.add(ds.id);
+    return ds;
+  }
+  warnOnce(
+    "create-positions",
+    `a create of the same resource with the same inputs was made ${MAX_CREATE_POSITIONS} times within the API's idempotency window: ` +
+      "this one uses a random Idempotency-Key, so a crash during it cannot be recovered without the list route",
+  );
+  return client.datasources.create(body);
 }
 
 /** Why `existing` is not the datasource `inputs` describe, or undefined when it is. */
@@ -91,7 +155,7 @@ function mismatch(existing: DatasourceResponse, inputs: DatasourceInputs): { exi
   return undefined;
 }
 
-/** Takes `existing` over: our credentials (verified again, so state's fingerprint is true) and metadata. */
+/** Takes `existing` over: our credentials (verified again, so state's fingerprint is true) and metadata. Needs the update route. */
 function takeOver(client: AbloClient, existing: DatasourceResponse, inputs: DatasourceInputs): Promise<DatasourceResponse> {
   return client.datasources.update(existing.id, {
     connectionString: inputs.connectionString,
@@ -100,10 +164,22 @@ function takeOver(client: AbloClient, existing: DatasourceResponse, inputs: Data
 }
 
 async function adopt(client: AbloClient, inputs: DatasourceInputs & { adoptId: string }): Promise<DatasourceResponse> {
-  const existing = await client.datasources.retrieve(inputs.adoptId);
-  const m = mismatch(existing, inputs);
-  if (m) throw new AdoptMismatchError(inputs.adoptId, m.existing, m.wanted);
-  return takeOver(client, existing, inputs);
+  return withRoute("adopt an existing datasource (adoptId, import)", "register a new one instead: drop adoptId", async () => {
+    const existing = await client.datasources.retrieve(inputs.adoptId);
+    const m = mismatch(existing, inputs);
+    if (m) throw new AdoptMismatchError(inputs.adoptId, m.existing, m.wanted);
+    return takeOver(client, existing, inputs);
+  });
+}
+
+/** Runs `fn`; a route the API lacks becomes an error saying what cannot be done and what the user can do. */
+async function withRoute<T>(what: string, instead: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AbloRouteNotFoundError) throw new RouteUnavailableError(err.route, what, instead);
+    throw err;
+  }
 }
 
 /**
@@ -117,8 +193,15 @@ async function takeLeftover(conn: Connection, inputs: DatasourceInputs): Promise
   const found = await conn.leftovers.take(ownerMark(inputs.owner, "creating"));
   const match = found.find((ds) => mismatch(ds, inputs) === undefined);
   if (!match) return undefined;
-  takenOver.add(match.id);
-  return takeOver(conn.client, match, inputs);
+  try {
+    const taken = await takeOver(conn.client, match, inputs);
+    takenOver.add(match.id);
+    return taken;
+  } catch (err) {
+    // Cannot be taken over without the update route: register as if it were not there.
+    if (err instanceof AbloRouteNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -155,6 +238,20 @@ async function removeQuietly(client: AbloClient, id: string): Promise<void> {
   }
 }
 
+/** The check failures of an endpoint that is not a usable Ablo API; none when it is. */
+async function probeFailures(conn: Connection): Promise<CheckFailure[]> {
+  try {
+    await (conn.probed ??= conn.client.probe());
+    return [];
+  } catch (err) {
+    if (err instanceof AbloAuthenticationError) return [{ property: "ablo:apiKey", reason: `ablo:apiKey was refused by the Ablo API: ${err.message}` }];
+    if (err instanceof AbloConfigurationError || err instanceof AbloInsecureTransportError) {
+      return [{ property: "ablo:baseUrl", reason: `ablo:baseUrl: ${err.message}` }];
+    }
+    throw err;
+  }
+}
+
 function parseInputs(news: Record<string, unknown>): DatasourceInputs {
   return DatasourceInputsSchema.parse(news);
 }
@@ -166,8 +263,9 @@ function parseInputs(news: Record<string, unknown>): DatasourceInputs {
  */
 export const datasourceCore = {
   /** Settings from the host's configuration (`ablo:apiKey`, `ablo:baseUrl`); ties the process's life to the engine's. */
-  configure(config: ConfigSource): void {
+  configure(config: ConfigSource, engineAddress?: string): void {
     configureFromStack(config);
+    setEngineAddress(engineAddress);
     watchEngine();
   },
 
@@ -186,6 +284,8 @@ export const datasourceCore = {
             `but ablo:apiKey is a ${km} key; use a ${idMode(adoptId)} key or a ${km} id`,
         });
       }
+      // A wrong endpoint fails the preview in seconds, before any change is planned on it.
+      if (failures.length === 0) failures.push(...(await probeFailures(connect(s))));
     } catch (err) {
       if (!(err instanceof ProviderConfigError)) throw err;
       failures.push({ property: err.property, reason: err.message });
@@ -205,7 +305,7 @@ export const datasourceCore = {
     const adopted = inputs.adoptId !== undefined;
     const registered = adopted
       ? await adopt(client, { ...inputs, adoptId: inputs.adoptId! })
-      : ((await takeLeftover(conn, inputs)) ?? (await register(client, inputs)));
+      : ((await takeLeftover(conn, inputs)) ?? (await register(conn, inputs)));
     trackInState(registered.id);
     // A leftover was made by this resource's own abandoned create: removed like a new one if rejected.
     const ds = await settle(client, registered, inputs, !adopted);
@@ -222,6 +322,12 @@ export const datasourceCore = {
       return { id: ds.id, props: toOutputs(ds, { port: props?.port, fingerprint: props?.fingerprint }) };
     } catch (err) {
       if (err instanceof AbloNotFoundError) return {}; // gone: refresh drops it from state
+      if (err instanceof AbloRouteNotFoundError && props?.status !== undefined) {
+        // Refresh keeps what state knows rather than fail or drop it.
+        warnOnce("retrieve", NO_RETRIEVE);
+        return { id, props: props as DatasourceOutputs };
+      }
+      if (err instanceof AbloRouteNotFoundError) throw new RouteUnavailableError(err.route, `read datasource ${id}`, "manage it from a program that creates it");
       throw err;
     }
   },
@@ -234,10 +340,15 @@ export const datasourceCore = {
     const metadataChanged = !isDeepStrictEqual(olds.metadata ?? {}, inputs.metadata);
     let ds: DatasourceResponse;
     if (rotating || metadataChanged) {
-      ds = await client.datasources.update(id, {
-        ...(rotating ? { connectionString: inputs.connectionString } : {}),
-        ...(metadataChanged ? { metadata: metadataPatch(olds.metadata, inputs.metadata) } : {}),
-      });
+      ds = await withRoute(
+        rotating ? "rotate its credentials in place" : "change its metadata in place",
+        "run `pulumi up --replace <urn>` to register it anew with these values, or set them back",
+        () =>
+          client.datasources.update(id, {
+            ...(rotating ? { connectionString: inputs.connectionString } : {}),
+            ...(metadataChanged ? { metadata: metadataPatch(olds.metadata, inputs.metadata) } : {}),
+          }),
+      );
     } else {
       ds = await client.datasources.retrieve(id);
     }
@@ -249,6 +360,8 @@ export const datasourceCore = {
   async delete(id: string): Promise<void> {
     trackInState(id);
     if (takenOver.has(id)) return;
-    await removeQuietly(clientFor(resolveSettings()), id);
+    await withRoute(`delete datasource ${id}`, `delete ${id} in Ablo by other means, then remove it from state with \`pulumi state delete <urn>\``, () =>
+      removeQuietly(clientFor(resolveSettings()), id),
+    );
   },
 };

@@ -9,7 +9,8 @@ import { datasourceCore } from "./datasource-core";
  */
 export const datasourceProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    datasourceCore.configure(req.config);
+    // The engine starts the dynamic-provider host with its own address as the first argument.
+    datasourceCore.configure(req.config, process.argv[2]);
   },
   check: (olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> => datasourceCore.check(olds, news),
   async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {

@@ -36,3 +36,15 @@ export class AdoptMismatchError extends DatasourceProviderError {
     super(`adoptId ${adoptId} points at ${existing}, but connectionString points at ${wanted}: adopt only the datasource this string describes`);
   }
 }
+
+/** The API lacks a route the operation needs (most routes are inferred, not documented: api/README.md). */
+export class RouteUnavailableError extends DatasourceProviderError {
+  override readonly name = "RouteUnavailableError";
+  constructor(
+    readonly route: string,
+    what: string,
+    instead: string,
+  ) {
+    super(`this Ablo API does not serve ${route}, so the provider cannot ${what}; ${instead}`);
+  }
+}

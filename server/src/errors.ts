@@ -1,4 +1,4 @@
-import { ERROR_STATUS, NOT_FOUND_STATUS, type ErrorBody, type ErrorType } from "@ablo/api";
+import { ERROR_STATUS, NOT_FOUND_STATUS, RESOURCE_MISSING_CODE, type ErrorBody, type ErrorType } from "@ablo/api";
 
 /**
  * Every failure the API answers with. Messages are fixed templates plus parameter names, host
@@ -39,7 +39,7 @@ export class InvalidRequestError extends ApiError {
 export class NotFoundError extends InvalidRequestError {
   override readonly name: string = "NotFoundError";
   constructor(message: string, param?: string) {
-    super("resource_missing", message, param, NOT_FOUND_STATUS);
+    super(RESOURCE_MISSING_CODE, message, param, NOT_FOUND_STATUS);
   }
 }
 

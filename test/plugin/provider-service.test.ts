@@ -98,11 +98,17 @@ describe("provider configuration", () => {
 });
 
 describe("check", () => {
-  beforeEach(() => {
-    process.env.ABLO_API_KEY = "sk_test_check";
-  });
-  afterEach(() => {
+  // Check asks the API once whether the endpoint is Ablo: a real one on loopback.
+  let api: AbloLocal;
+  beforeAll(async () => {
+    api = await startAbloLocal({ verification: false });
+    process.env.ABLO_API_KEY = await api.createKey("plugin-check", "test");
+    process.env.ABLO_BASE_URL = api.baseUrl;
+  }, 60_000);
+  afterAll(async () => {
     delete process.env.ABLO_API_KEY;
+    delete process.env.ABLO_BASE_URL;
+    await api?.stop();
   });
 
   it("keeps the connection string secret, and names properties the resource does not take", async () => {

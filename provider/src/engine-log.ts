@@ -1,0 +1,48 @@
+import { createRequire } from "node:module";
+
+/**
+ * Warnings the user sees in the engine's output (`warning: …`), sent over the engine's own Log
+ * RPC: the provider process's stderr only reaches the engine's verbose log. Each host hands over
+ * the engine's address, which the engine gives every provider on its command line. Messages are
+ * ours (routes, URLs, ids), never a value from the program.
+ */
+let engineAddress: string | undefined;
+const said = new Set<string>();
+
+interface EngineLog {
+  log(req: unknown, cb: (err: Error | null) => void): void;
+}
+let engine: EngineLog | undefined;
+
+export function setEngineAddress(address: string | undefined): void {
+  if (address && /^[\w.[\]:-]+:\d+$/.test(address)) engineAddress = address;
+}
+
+/** Says `message` once per provider process for `topic`; never fails the caller. */
+export function warnOnce(topic: string, message: string): void {
+  if (said.has(topic)) return;
+  said.add(topic);
+  try {
+    const client = engineClient();
+    if (!client) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when there is something to say
+    const pb = require("@pulumi/pulumi/proto/engine_pb") as typeof import("@pulumi/pulumi/proto/engine_pb");
+    const req = new pb.LogRequest();
+    req.setSeverity(pb.LogSeverity.WARNING);
+    req.setMessage(message);
+    client.log(req, () => undefined);
+  } catch {
+    // A warning that cannot be delivered must not fail the operation.
+  }
+}
+
+function engineClient(): EngineLog | undefined {
+  if (engine || engineAddress === undefined) return engine;
+  // grpc-js as @pulumi/pulumi resolves it, the one its generated stubs use.
+  const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
+  const grpc = fromPulumi("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when there is something to say
+  const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb") as { EngineClient: new (addr: string, creds: unknown) => EngineLog };
+  engine = new EngineClient(engineAddress, grpc.credentials.createInsecure());
+  return engine;
+}
