@@ -12,8 +12,8 @@ module.exports = {
     "^@ablo/policy-pack$": "<rootDir>/policy-pack/src",
     "^ablo-local$": "<rootDir>/server/src",
   },
-  // Loopback only, no real DNS: enforced in every worker, not just promised (test/setup/loopback-only.ts).
-  setupFiles: ["<rootDir>/test/setup/loopback-only.ts"],
+  // Loopback only, no real DNS: enforced in every worker, not just promised (test/setup/loopback-only.cjs).
+  setupFiles: ["<rootDir>/test/setup/loopback-only.cjs"],
   testTimeout: 120_000,
   // Two cores: the end-to-end suites each start PostgreSQL, a server and the engine.
   maxWorkers: 2,
