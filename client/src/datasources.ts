@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
 import {
   API_VERSION_PREFIX,
   ID_PREFIX,
@@ -20,7 +21,7 @@ import {
   AbloResponseValidationError,
   AbloTimeoutError,
 } from "./errors";
-import type { Transport } from "./http";
+import type { RequestSpec, Transport } from "./http";
 import { assertSameMode } from "./mode";
 import { autoPage } from "./pagination";
 import { secretsOf } from "./redact";
@@ -38,8 +39,8 @@ import { parseParams, parseResponse } from "./validate";
 const COLLECTION = `${API_VERSION_PREFIX}/datasources`;
 /** How the routes of one datasource are named in errors about a missing route. */
 const ITEM_ROUTE = `${COLLECTION}/{id}`;
-/** Attempts at a create whose 2xx answer could not be read, each under the same Idempotency-Key. */
-const UNREADABLE_CREATE_ATTEMPTS = 3;
+/** Asks for an answer that could not be read, a POST each time under the same Idempotency-Key. */
+const UNREADABLE_ANSWER_ATTEMPTS = 3;
 /** The endpoint probe's whole budget, retries included. */
 const PROBE_BUDGET_MS = 8_000;
 
@@ -69,11 +70,6 @@ export class Datasources {
     this.#sleep = sleep;
   }
 
-  /**
-   * A 2xx whose body cannot be read (truncated, HTML, missing fields) may still have registered
-   * a datasource: the same request is sent again under the same Idempotency-Key, so a server that
-   * committed replays its answer instead of registering a second one.
-   */
   async create(params: CreateDatasourceParams, options: RequestOptions = {}): Promise<DatasourceResponse> {
     return (await this.createOrReplay(params, options)).datasource;
   }
@@ -82,21 +78,31 @@ export class Datasources {
   async createOrReplay(params: CreateDatasourceParams, options: RequestOptions = {}): Promise<{ datasource: DatasourceResponse; replayed: boolean }> {
     const secrets = connectionStringOf(params);
     const body = parseParams(CreateDatasourceParamsSchema, params, secrets);
-    const idempotencyKey = idempotencyKeyOf(options) ?? randomUUID();
-    for (let attempt = 1; ; attempt++) {
-      const res = await this.#transport.request({ method: "POST", path: COLLECTION, body, idempotencyKey, secrets, sendsConnectionString: true });
-      try {
-        return { datasource: parseResponse(DatasourceResponseSchema, res, `POST ${COLLECTION}`), replayed: res.replayed };
-      } catch (err) {
-        if (!(err instanceof AbloResponseValidationError) || attempt >= UNREADABLE_CREATE_ATTEMPTS) throw err;
-      }
-    }
+    const spec = { method: "POST", path: COLLECTION, body, idempotencyKey: idempotencyKeyOf(options), secrets, sendsConnectionString: true } as const;
+    const { data, replayed } = await this.#exchange(spec, DatasourceResponseSchema);
+    return { datasource: data, replayed };
   }
 
   async retrieve(id: string): Promise<DatasourceResponse> {
-    const path = this.pathOf(id);
-    const res = await this.#transport.request({ method: "GET", path, route: ITEM_ROUTE });
-    return parseResponse(DatasourceResponseSchema, res, `GET ${path}`);
+    return (await this.#exchange({ method: "GET", path: this.pathOf(id), route: ITEM_ROUTE }, DatasourceResponseSchema)).data;
+  }
+
+  /**
+   * One request and its answer checked against `schema`. A 2xx whose body cannot be read
+   * (truncated, a page, missing fields: a garbled answer, from the API or a proxy) is asked for
+   * again, a POST under the same Idempotency-Key: a create or update the server committed is
+   * replayed, never made twice, and a create whose answer was lost is not lost.
+   */
+  async #exchange<S extends z.ZodType>(spec: RequestSpec, schema: S): Promise<{ data: z.output<S>; replayed: boolean }> {
+    const once = spec.method === "POST" ? { ...spec, idempotencyKey: spec.idempotencyKey ?? randomUUID() } : spec;
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.#transport.request(once);
+      try {
+        return { data: parseResponse(schema, res, `${spec.method} ${spec.path}`), replayed: res.replayed };
+      } catch (err) {
+        if (!(err instanceof AbloResponseValidationError) || attempt >= UNREADABLE_ANSWER_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /**
@@ -130,7 +136,7 @@ export class Datasources {
     const path = this.pathOf(id);
     const secrets = connectionStringOf(params);
     const body = parseParams(UpdateDatasourceParamsSchema, params, secrets);
-    const res = await this.#transport.request({
+    const spec = {
       method: "POST",
       path,
       route: ITEM_ROUTE,
@@ -138,14 +144,13 @@ export class Datasources {
       idempotencyKey: idempotencyKeyOf(options),
       secrets,
       sendsConnectionString: body.connectionString !== undefined,
-    });
-    return parseResponse(DatasourceResponseSchema, res, `POST ${path}`);
+    } as const;
+    return (await this.#exchange(spec, DatasourceResponseSchema)).data;
   }
 
+  /** A second ask after a garbled answer finds it deleted: AbloNotFoundError, as for any delete of what is gone. */
   async del(id: string): Promise<DeletedDatasource> {
-    const path = this.pathOf(id);
-    const res = await this.#transport.request({ method: "DELETE", path, route: ITEM_ROUTE });
-    return parseResponse(DeletedDatasourceSchema, res, `DELETE ${path}`);
+    return (await this.#exchange({ method: "DELETE", path: this.pathOf(id), route: ITEM_ROUTE }, DeletedDatasourceSchema)).data;
   }
 
   /** One page, newest first. */
@@ -155,8 +160,7 @@ export class Datasources {
       checkId(query.starting_after, "starting_after");
       assertSameMode(this.#apiKey, query.starting_after, "starting_after");
     }
-    const res = await this.#transport.request({ method: "GET", path: COLLECTION, query });
-    return parseResponse(DatasourceListResponseSchema, res, `GET ${COLLECTION}`);
+    return (await this.#exchange({ method: "GET", path: COLLECTION, query }, DatasourceListResponseSchema)).data;
   }
 
   /** Every datasource from `params.starting_after` on, fetching pages of `params.limit` as it goes. */

@@ -6,7 +6,7 @@ import type { Scope } from "@ablo/api";
 import { requireScope, type Authenticator, type Principal } from "./auth";
 import type { Datasources, Reply } from "./datasources";
 import { ApiError, InvalidRequestError, RateLimitError, ServerError } from "./errors";
-import type { FaultPlan, Faults } from "./faults";
+import { corruptBody, type FaultPlan, type Faults } from "./faults";
 import type { Idempotency } from "./idempotency";
 import { answerClientError, loggedUrl, newRequestId, shownPath } from "./edge";
 import { accessLogger, type Logger } from "./logger";
@@ -200,6 +200,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       accessLog(req, 0, "fault: response dropped after commit");
       req.raw.socket.destroy();
       return undefined;
+    }
+    const corruption = state.get(req)?.faults?.corruption;
+    if (corruption !== undefined && r.status < 300) {
+      return reply.code(r.status).type(JSON_TYPE).send(corruptBody(r.body, corruption));
     }
     return reply
       .code(r.status)

@@ -13,8 +13,15 @@ import { ConfigError } from "./errors";
  *   socket without answering: what a client sees when a response is lost on the way back;
  * - abandon (POSTs with an Idempotency-Key): the connection is lost once the key is taken, while
  *   the server goes on processing for latencyMs and then commits: a retry under the same key
- *   meanwhile answers 409 idempotency_key_in_use (a slow commit behind a proxy that gave up).
+ *   meanwhile answers 409 idempotency_key_in_use (a slow commit behind a proxy that gave up);
+ * - corrupt_after_commit: handle the request (committed, and stored for replay as it should be),
+ *   then answer it with a body that breaks the contract (`corruption`: `truncated` JSON, an `html`
+ *   page, the datasource without its `id`, or an `error_body` under a 200): an API, or a proxy in
+ *   front of it, that garbles an answer.
  */
+export const CORRUPTIONS = ["truncated", "html", "missing_id", "error_body"] as const;
+export type Corruption = (typeof CORRUPTIONS)[number];
+
 export const FaultRuleSchema = z.strictObject({
   method: z
     .string()
@@ -22,7 +29,8 @@ export const FaultRuleSchema = z.strictObject({
     .transform((m) => m.toUpperCase())
     .optional(),
   path: z.string().startsWith("/").default("/v1/**"),
-  action: z.enum(["latency", "error", "rate_limit", "reset", "drop_after_commit", "abandon"]),
+  action: z.enum(["latency", "error", "rate_limit", "reset", "drop_after_commit", "abandon", "corrupt_after_commit"]),
+  corruption: z.enum(CORRUPTIONS).default("truncated"),
   latencyMs: z.number().int().min(0).max(120_000).default(0),
   status: z.number().int().min(500).max(599).default(500),
   retryAfter: z.number().int().min(0).max(3600).default(1),
@@ -50,6 +58,8 @@ export interface FaultPlan {
   dropAfterCommit: boolean;
   /** abandon: how long the server goes on after dropping the connection (0: no such fault). */
   abandonMs: number;
+  /** corrupt_after_commit: how the committed answer is garbled. */
+  corruption?: Corruption;
 }
 
 const NONE: FaultPlan = Object.freeze({ latencyMs: 0, dropAfterCommit: false, abandonMs: 0 });
@@ -98,7 +108,7 @@ export class Faults {
       if (r.remaining === 0) continue;
       if (r.method !== undefined && r.method !== method) continue;
       if (!r.pattern.test(path)) continue;
-      if (r.action !== "latency" && (plan.terminal !== undefined || plan.dropAfterCommit || plan.abandonMs > 0)) continue;
+      if (r.action !== "latency" && (plan.terminal !== undefined || plan.dropAfterCommit || plan.abandonMs > 0 || plan.corruption !== undefined)) continue;
       if (r.probability !== undefined && this.random() >= r.probability) continue;
       if (r.remaining !== undefined) r.remaining--;
       r.fired++;
@@ -121,9 +131,28 @@ export class Faults {
         case "abandon":
           plan.abandonMs = Math.max(1, r.latencyMs);
           break;
+        case "corrupt_after_commit":
+          plan.corruption = r.corruption;
+          break;
       }
     }
     return plan;
+  }
+}
+
+/** A committed answer garbled the way `corruption` says (see corrupt_after_commit). */
+export function corruptBody(body: string, corruption: Corruption): string {
+  switch (corruption) {
+    case "truncated":
+      return body.slice(0, Math.max(1, Math.floor(body.length / 2)));
+    case "html":
+      return "<html><body><h1>200 OK</h1></body></html>";
+    case "missing_id": {
+      const { id: _id, ...rest } = JSON.parse(body) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    }
+    case "error_body":
+      return JSON.stringify({ error: { type: "api_error", message: "An error body under a 200." } });
   }
 }
 

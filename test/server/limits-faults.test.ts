@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { DatasourceResponseSchema } from "@ablo/api";
 import { startAbloLocal, type AbloLocal } from "@ablo/harness";
 import { CANARY, client, rawRequest } from "./helpers";
 
@@ -115,6 +116,30 @@ describe("fault injection", () => {
     expect(retry.headers.get("idempotent-replayed")).toBe("true");
     expect(await count()).toBe(before + 1); // and not twice
   });
+
+  test.each(["truncated", "html", "missing_id", "error_body"])(
+    "corrupt_after_commit (%s): the effect happens, the answer is garbled, the idempotent retry replays the true one",
+    async (corruption) => {
+      const before = await count();
+      await setFaults([{ method: "POST", path: "/v1/datasources", action: "corrupt_after_commit", corruption, count: 1 }]);
+      const headers = { "idempotency-key": `garbled-${corruption}` };
+      const raw = { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers };
+      const first = await rawRequest(`${api.baseUrl}/v1/datasources`, { method: "POST", headers: raw, body: JSON.stringify(body) });
+      expect(first.status).toBe(200);
+      const readable = (() => {
+        try {
+          return DatasourceResponseSchema.safeParse(JSON.parse(first.text)).success;
+        } catch {
+          return false;
+        }
+      })();
+      expect(readable).toBe(false);
+      expect(await count()).toBe(before + 1); // committed
+      const retry = await call("POST", "/v1/datasources", { token: key, body, headers });
+      expect([retry.status, retry.headers.get("idempotent-replayed"), (JSON.parse(retry.text) as { id: string }).id]).toEqual([200, "true", expect.stringMatching(/^ds_test_/)]);
+      expect(await count()).toBe(before + 1);
+    },
+  );
 
   test("probability 0 never fires; probability 1 fires until its count is spent", async () => {
     await setFaults([
