@@ -26,12 +26,18 @@ export const FLEET_PROGRAM = join(REPO_ROOT, "test", "fixtures", "fleet-program"
 /** The password of the fleet's role: grepped for in everything a suite produced. */
 const CANARY = "FleetCanary5d8ePw";
 
-/** ~30 % of API requests fail: 503, 429 with Retry-After, TCP reset, commit-then-drop, ~7.5 % each. */
+/**
+ * ~35 % of API requests fail: 503, 429 with Retry-After, TCP reset, commit-then-drop, ~7.5 % each;
+ * and ~5 % are answered with a garbled body after their effect (truncated JSON; for creates, a
+ * datasource without its id), which the client must ask for again, never make twice.
+ */
 export const FAULT_MIX = [
   { action: "error", status: 503, probability: 0.075 },
   { action: "rate_limit", retryAfter: 1, probability: 0.075 },
   { action: "reset", probability: 0.075 },
   { action: "drop_after_commit", probability: 0.075 },
+  { method: "POST", path: "/v1/datasources", action: "corrupt_after_commit", corruption: "missing_id", probability: 0.05 },
+  { action: "corrupt_after_commit", corruption: "truncated", probability: 0.05 },
 ];
 
 /** One stack of the fleet program, configured against the fleet's server and database. */
