@@ -19,8 +19,14 @@ export interface StartAbloLocalOptions {
   dnsMap?: Record<string, string[]>;
   /** Fault rules active from the start ({"rules": [...]}, see server/src/faults.ts). */
   faults?: unknown;
-  /** Enable /_admin/faults. */
+  /** Enable /_admin/faults and /_admin/datasources (the list apiReader falls back to on the minimal surface). */
   admin?: boolean;
+  /**
+   * `serve --surface`: `full` (default) serves the whole contract; `minimal` only create, retrieve
+   * and delete (no list, no update: they answer 404 unrecognized_request_url).
+   */
+  surface?: Surface;
+
   /** Requests per second per key; 0 = off; default the server's (100). */
   rateLimit?: number;
   /** Extra environment for the server (e.g. ABLO_LOCAL_MASTER_KEY). */
@@ -35,6 +41,8 @@ export interface StartAbloLocalOptions {
   tls?: boolean;
 }
 
+export type Surface = "full" | "minimal";
+
 export interface AbloLocal {
   /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
   baseUrl: string;
@@ -42,6 +50,10 @@ export interface AbloLocal {
   caPath: string | undefined;
   port: number;
   dataDir: string;
+  /** The endpoints it serves (`serve --surface`). */
+  surface: Surface;
+  /** Whether /_admin/* is on (`serve --admin`). */
+  admin: boolean;
   /** The server's process id while it runs (benchmarks read its CPU time). */
   readonly pid: number | undefined;
   /** Everything the server printed (stdout and stderr), across restarts. */
@@ -61,6 +73,16 @@ export const ABLO_LOCAL_CLI = join(REPO_ROOT, "server", "dist", "cli.js");
 
 const children = new Set<ChildProcess>();
 process.once("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+/** Runs the ablo-local CLI (not `serve`) to completion; its stdout, or an error with its stderr. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [ABLO_LOCAL_CLI, ...args], { env, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`ablo-local ${args.slice(0, 2).join(" ")} failed: ${stderr.trim() || err.message}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
@@ -104,6 +126,7 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   const args: string[] = ["--data", dataDir, "--verification", opts.verification === false ? "off" : "on"];
   if (opts.allowPrivateHosts) args.push("--allow-private-hosts");
   if (opts.admin) args.push("--admin");
+  if (opts.surface !== undefined) args.push("--surface", opts.surface);
   if (opts.rateLimit !== undefined) args.push("--rate-limit", String(opts.rateLimit));
   if (opts.logLevel) args.push("--log-level", opts.logLevel);
   if (opts.bodyLimit !== undefined) args.push("--body-limit", String(opts.bodyLimit));
@@ -182,19 +205,16 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
     caPath,
     port,
     dataDir,
+    surface: opts.surface ?? "full",
+    admin: opts.admin === true,
     get pid() {
       return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     logs: () => logChunks.join(""),
     createKey(org, mode, scopes) {
-      const a = [ABLO_LOCAL_CLI, "keys", "create", "--org", org, "--mode", mode, "--data", dataDir];
+      const a = ["keys", "create", "--org", org, "--mode", mode, "--data", dataDir];
       if (scopes !== undefined) a.push("--scopes", scopes.join(","));
-      return new Promise((resolve, reject) => {
-        execFile(process.execPath, a, { env, encoding: "utf8" }, (err, stdout, stderr) => {
-          if (err) reject(new Error(`ablo-local keys create failed: ${stderr.trim() || err.message}`));
-          else resolve(stdout.trim());
-        });
-      });
+      return runCli(a, env);
     },
     stop() {
       stopped ??= (async () => {

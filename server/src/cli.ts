@@ -8,7 +8,7 @@ import { resolverFor } from "./dns";
 import { ConfigError } from "./errors";
 import { loadFaultsFile } from "./faults";
 import { createLogger } from "./logger";
-import { DEFAULT_BODY_LIMIT } from "./app";
+import { DEFAULT_BODY_LIMIT, SURFACES, type Surface } from "./app";
 import { DEFAULT_RATE_LIMIT, openStore, startServer, type ServerOptions } from "./server";
 
 const int = (name: string, min: number, max: number) => (v: string) => {
@@ -26,6 +26,7 @@ interface ServeOptions {
   dns: string;
   faults?: string;
   admin: boolean;
+  surface: Surface;
   rateLimit: number;
   bodyLimit: number;
   logLevel: string;
@@ -58,7 +59,12 @@ function program(extras: ServeExtras): Command {
     .addOption(new Option("--verification <mode>", "verify datasources against their database").choices(["on", "off"]).default("on"))
     .option("--dns <source>", '`system`, or a JSON file {"name": ["1.2.3.4"]} used instead of DNS', "system")
     .option("--faults <file>", "fault-injection rules (JSON) active from the start")
-    .option("--admin", "enable /_admin/faults to change fault rules at run time", false)
+    .option("--admin", "enable /_admin/faults (fault rules at run time) and /_admin/datasources (the list, for test harnesses)", false)
+    .addOption(
+      new Option("--surface <which>", "full: the whole contract; minimal: create, retrieve and delete only (no list, no update)")
+        .choices(SURFACES)
+        .default("full"),
+    )
     .option("--rate-limit <n>", "requests per second per key (0: off)", int("--rate-limit", 0, 1_000_000), DEFAULT_RATE_LIMIT)
     .option("--body-limit <bytes>", "largest request body", int("--body-limit", 1024, 16 * 1024 * 1024), DEFAULT_BODY_LIMIT)
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
@@ -76,6 +82,7 @@ function program(extras: ServeExtras): Command {
         resolve: resolverFor(o.dns),
         faults: o.faults !== undefined ? loadFaultsFile(o.faults) : undefined,
         admin: o.admin,
+        surface: o.surface,
         rateLimit: o.rateLimit,
         bodyLimit: o.bodyLimit,
         synchronous: o.synchronous === "full" ? "FULL" : "NORMAL",
@@ -102,6 +109,7 @@ function program(extras: ServeExtras): Command {
           allowPrivateHosts: o.allowPrivateHosts,
           dns: o.dns === "system" ? "system" : "file",
           admin: o.admin,
+          surface: o.surface,
           rateLimit: o.rateLimit,
         },
         "ready",
@@ -138,6 +146,7 @@ function program(extras: ServeExtras): Command {
         store.close();
       }
     });
+
   return cli;
 }
 
