@@ -26,7 +26,11 @@ export interface StartAbloLocalOptions {
    * and delete (no list, no update: they answer 404 unrecognized_request_url).
    */
   surface?: Surface;
-
+  /**
+   * `ablo-local seed` on the data directory before the server starts: `count` active datasources in
+   * organization `org` (the one later keys of the same name belong to), without verification.
+   */
+  seed?: SeedSpec;
   /** Requests per second per key; 0 = off; default the server's (100). */
   rateLimit?: number;
   /** Extra environment for the server (e.g. ABLO_LOCAL_MASTER_KEY). */
@@ -42,6 +46,12 @@ export interface StartAbloLocalOptions {
 }
 
 export type Surface = "full" | "minimal";
+
+export interface SeedSpec {
+  org: string;
+  mode: "test" | "live";
+  count: number;
+}
 
 export interface AbloLocal {
   /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
@@ -179,6 +189,10 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
 
   /** First start: a fresh port, retried if another process grabbed it meanwhile. */
   try {
+    if (opts.seed) {
+      const { org, mode, count } = opts.seed;
+      await runCli(["seed", "--org", org, "--mode", mode, "--count", String(count), "--data", dataDir], env);
+    }
     for (let attempt = 0; ; attempt++) {
       port = await freeLoopbackPort();
       if ((await launch(port)) === "ok") break;

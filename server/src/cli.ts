@@ -9,6 +9,7 @@ import { ConfigError } from "./errors";
 import { loadFaultsFile } from "./faults";
 import { createLogger } from "./logger";
 import { DEFAULT_BODY_LIMIT, SURFACES, type Surface } from "./app";
+import { MAX_SEED, seedDatasources } from "./seed";
 import { DEFAULT_RATE_LIMIT, openStore, startServer, type ServerOptions } from "./server";
 
 const int = (name: string, min: number, max: number) => (v: string) => {
@@ -40,6 +41,14 @@ interface KeysOptions {
   mode: Mode;
   data: string;
   scopes?: string;
+}
+
+/** What commander parses for `seed`. */
+interface SeedCliOptions {
+  org: string;
+  mode: Mode;
+  data: string;
+  count: number;
 }
 
 /** What a program embedding the CLI adds to `serve` (the harness's benchmark: its routes). */
@@ -147,6 +156,22 @@ function program(extras: ServeExtras): Command {
       }
     });
 
+  cli
+    .command("seed")
+    .description("put <count> active datasources (db-<i>.example.com, verification skipped) into an organization, for benchmarks")
+    .requiredOption("--org <name>", "organization name (created on first use)")
+    .addOption(new Option("--mode <mode>", "live or test").choices(["live", "test"]).makeOptionMandatory())
+    .requiredOption("--data <dir>", "data directory (no server should be serving it)")
+    .requiredOption("--count <n>", "how many", int("--count", 0, MAX_SEED))
+    .action((o: SeedCliOptions) => {
+      const { store, sealer } = openStore(o.data);
+      try {
+        const r = seedDatasources(store, sealer, { org: o.org, mode: o.mode, count: o.count });
+        process.stderr.write(`seeded ${r.count} datasources into organization ${JSON.stringify(o.org)} (${o.mode}) in ${r.ms} ms\n`);
+      } finally {
+        store.close();
+      }
+    });
   return cli;
 }
 

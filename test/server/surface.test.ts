@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatasourceListSchema, DatasourceSchema } from "@ablo/api";
-import { apiReader, ApiReadError } from "@ablo/harness";
-import { createKey, createLogger, openStore, startServer, staticResolver, type RunningServer } from "ablo-local";
+import { apiReader, ApiReadError, startAbloLocal, type AbloLocal } from "@ablo/harness";
+import { createKey, createLogger, openStore, seedDatasources, startServer, staticResolver, toResource, type RunningServer } from "ablo-local";
 import { CANARY, client } from "./helpers";
 
-// `serve --surface minimal` (no list, no update route) and the admin listing that test harnesses
-// count with instead. The server runs in this process (startServer).
+// `serve --surface minimal` (no list, no update route), the admin listing that test harnesses count
+// with instead, and `seed`. The server runs in this process (startServer) except where the CLI's
+// and the harness's wiring is what is tested.
 const DNS = { "db.example.com": ["93.184.216.34"] };
 const cs = `postgres://app:${CANARY}@db.example.com:5432/shop`;
 
@@ -20,12 +21,13 @@ const tmp = () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** An in-process server on a fresh data directory, with keys made in its store before it serves. */
-async function serve(opts: { surface?: "full" | "minimal"; admin?: boolean }) {
+async function serve(opts: { surface?: "full" | "minimal"; admin?: boolean; seed?: number }) {
   const dataDir = tmp();
-  const { store } = openStore(dataDir);
+  const { store, sealer } = openStore(dataDir);
   let key: string;
   let otherKey: string;
   try {
+    if (opts.seed !== undefined) seedDatasources(store, sealer, { org: "acme", mode: "test", count: opts.seed });
     key = createKey(store, "acme", "test").token;
     otherKey = createKey(store, "globex", "test").token;
   } finally {
@@ -144,5 +146,53 @@ describe("surface full", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("seed", () => {
+  test("rows are what a create stores: active, sealed under their id, valid as resources", () => {
+    const { store, sealer } = openStore(tmp());
+    try {
+      const r = seedDatasources(store, sealer, { org: "big", mode: "live", count: 3 });
+      expect(r.count).toBe(3);
+      const { rows } = store.listDatasources(r.orgId, "live", 10);
+      expect(rows.map((x) => x.host)).toEqual(["db-2.example.com", "db-1.example.com", "db-0.example.com"]);
+      for (const row of rows) {
+        expect(row.id).toMatch(/^ds_[A-Za-z0-9]{24}$/);
+        expect(toResource(row)).toMatchObject({ status: "active", database: "shop", schema: "public", livemode: true, last_error: null });
+        expect(row.displayName).toBe(`seed@${row.host}:5432/shop`);
+        expect(sealer.open(row.sealed, row.id)).toMatch(new RegExp(`^postgres://seed:[A-Za-z0-9]+@${row.host.replace(/\./g, "\\.")}:5432/shop$`));
+        expect(() => sealer.open(row.sealed, "ds_other")).toThrow();
+      }
+      expect(store.listDatasources(r.orgId, "test", 10).rows).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  describe("ablo-local seed through the harness, then the API", () => {
+    let api: AbloLocal;
+    beforeAll(async () => {
+      api = await startAbloLocal({ verification: true, rateLimit: 0, admin: true, seed: { org: "big", mode: "test", count: 1000 } });
+    });
+    afterAll(async () => api?.stop());
+
+    test("1,000 seeded datasources list in full, page after page, in the key's organization only", async () => {
+      expect(api.surface).toBe("full");
+      const key = await api.createKey("big", "test");
+      const reader = apiReader(api, key);
+      expect(reader.listing).toBe("api");
+      const all = await reader.datasources(); // GET /v1/datasources?limit=100, 10 pages
+      expect(all).toHaveLength(1000);
+      expect(await apiReader(api, key, { listing: "admin" }).ids()).toEqual(all.map((d) => d.id));
+      expect(new Set(all.map((d) => d.id)).size).toBe(1000);
+      expect(all[0]!.metadata).toEqual({ seed: "999" });
+      // Each one looks like a real direct datasource to GET, and the server (verification on) left them active.
+      const { call } = client(() => api.baseUrl);
+      const one = await call("GET", `/v1/datasources/${all[500]!.id}`, { token: key });
+      expect(DatasourceSchema.parse(one.json)).toMatchObject({ connection: "direct", status: "active", host: "db-499.example.com", livemode: false });
+      expect(await apiReader(api, await api.createKey("big", "live")).ids()).toEqual([]);
+      expect(await apiReader(api, await api.createKey("small", "test")).ids()).toEqual([]);
+    });
   });
 });
