@@ -19,8 +19,18 @@ export interface StartAbloLocalOptions {
   dnsMap?: Record<string, string[]>;
   /** Fault rules active from the start ({"rules": [...]}, see server/src/faults.ts). */
   faults?: unknown;
-  /** Enable /_admin/faults. */
+  /** Enable /_admin/faults and /_admin/datasources (the list apiReader falls back to on the minimal surface). */
   admin?: boolean;
+  /**
+   * `serve --surface`: `full` (default) serves the whole contract; `minimal` only create, retrieve
+   * and delete (no list, no update: they answer 404 unrecognized_request_url).
+   */
+  surface?: Surface;
+  /**
+   * `ablo-local seed` on the data directory before the server starts: `count` active datasources in
+   * organization `org` (the one later keys of the same name belong to), without verification.
+   */
+  seed?: SeedSpec;
   /** Requests per second per key; 0 = off; default the server's (100). */
   rateLimit?: number;
   /** Extra environment for the server (e.g. ABLO_LOCAL_MASTER_KEY). */
@@ -35,6 +45,14 @@ export interface StartAbloLocalOptions {
   tls?: boolean;
 }
 
+export type Surface = "full" | "minimal";
+
+export interface SeedSpec {
+  org: string;
+  mode: "test" | "live";
+  count: number;
+}
+
 export interface AbloLocal {
   /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
   baseUrl: string;
@@ -42,6 +60,10 @@ export interface AbloLocal {
   caPath: string | undefined;
   port: number;
   dataDir: string;
+  /** The endpoints it serves (`serve --surface`). */
+  surface: Surface;
+  /** Whether /_admin/* is on (`serve --admin`). */
+  admin: boolean;
   /** The server's process id while it runs (benchmarks read its CPU time). */
   readonly pid: number | undefined;
   /** Everything the server printed (stdout and stderr), across restarts. */
@@ -61,6 +83,16 @@ export const ABLO_LOCAL_CLI = join(REPO_ROOT, "server", "dist", "cli.js");
 
 const children = new Set<ChildProcess>();
 process.once("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+/** Runs the ablo-local CLI (not `serve`) to completion; its stdout, or an error with its stderr. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [ABLO_LOCAL_CLI, ...args], { env, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`ablo-local ${args.slice(0, 2).join(" ")} failed: ${stderr.trim() || err.message}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
@@ -104,6 +136,7 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   const args: string[] = ["--data", dataDir, "--verification", opts.verification === false ? "off" : "on"];
   if (opts.allowPrivateHosts) args.push("--allow-private-hosts");
   if (opts.admin) args.push("--admin");
+  if (opts.surface !== undefined) args.push("--surface", opts.surface);
   if (opts.rateLimit !== undefined) args.push("--rate-limit", String(opts.rateLimit));
   if (opts.logLevel) args.push("--log-level", opts.logLevel);
   if (opts.bodyLimit !== undefined) args.push("--body-limit", String(opts.bodyLimit));
@@ -156,6 +189,10 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
 
   /** First start: a fresh port, retried if another process grabbed it meanwhile. */
   try {
+    if (opts.seed) {
+      const { org, mode, count } = opts.seed;
+      await runCli(["seed", "--org", org, "--mode", mode, "--count", String(count), "--data", dataDir], env);
+    }
     for (let attempt = 0; ; attempt++) {
       port = await freeLoopbackPort();
       if ((await launch(port)) === "ok") break;
@@ -182,19 +219,16 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
     caPath,
     port,
     dataDir,
+    surface: opts.surface ?? "full",
+    admin: opts.admin === true,
     get pid() {
       return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     logs: () => logChunks.join(""),
     createKey(org, mode, scopes) {
-      const a = [ABLO_LOCAL_CLI, "keys", "create", "--org", org, "--mode", mode, "--data", dataDir];
+      const a = ["keys", "create", "--org", org, "--mode", mode, "--data", dataDir];
       if (scopes !== undefined) a.push("--scopes", scopes.join(","));
-      return new Promise((resolve, reject) => {
-        execFile(process.execPath, a, { env, encoding: "utf8" }, (err, stdout, stderr) => {
-          if (err) reject(new Error(`ablo-local keys create failed: ${stderr.trim() || err.message}`));
-          else resolve(stdout.trim());
-        });
-      });
+      return runCli(a, env);
     },
     stop() {
       stopped ??= (async () => {

@@ -12,7 +12,16 @@ import { z } from "zod";
 export interface ApiServer {
   baseUrl: string;
   caPath?: string | undefined;
+  /** `minimal`: no list route, so listings go to the admin one (an AbloLocal says which it serves). */
+  surface?: "full" | "minimal";
 }
+
+/**
+ * Where datasources() reads the list: `api` is GET /v1/datasources; `admin` is the test-only
+ * GET /_admin/datasources (same key, query and pages; ablo-local with `--admin`), which every
+ * surface serves, with no faults applied.
+ */
+export type Listing = "api" | "admin";
 
 export interface ApiAnswer<T = unknown> {
   status: number;
@@ -29,8 +38,13 @@ export type ListedDatasource = z.infer<typeof ListPageSchema>["data"][number];
 export interface ApiReader {
   get<T = unknown>(path: string): Promise<ApiAnswer<T>>;
   del<T = unknown>(path: string): Promise<ApiAnswer<T>>;
-  /** Every datasource of the key's organization and mode, newest first, page after page. */
+  /**
+   * Every datasource of the key's organization and mode, newest first, page after page (from the
+   * admin listing on a `minimal` server: see Listing).
+   */
   datasources(): Promise<ListedDatasource[]>;
+  /** Where datasources() reads. */
+  readonly listing: Listing;
   /** Their ids. */
   ids(): Promise<string[]>;
 }
@@ -42,12 +56,31 @@ export class ApiReadError extends Error {
   constructor(
     readonly path: string,
     readonly status: number,
+    hint?: string,
   ) {
-    super(`GET ${path} answered ${status}`);
+    super(`GET ${path} answered ${status}${hint ? `: ${hint}` : ""}`);
   }
 }
 
-export function apiReader(api: ApiServer, token: string, opts: { onAnswer?: (text: string) => void } = {}): ApiReader {
+export interface ApiReaderOptions {
+  onAnswer?: (text: string) => void;
+  /** Default: `admin` when `api.surface` is `minimal`, else `api`. */
+  listing?: Listing;
+}
+
+const LIST_PATH: Record<Listing, string> = { api: "/v1/datasources", admin: "/_admin/datasources" };
+
+/** Why a listing found no route, in words: which server option it needs. */
+function missingRoute(listing: Listing, answer: ApiAnswer): string | undefined {
+  const code = (answer.body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  if (answer.status !== 404 || code !== "unrecognized_request_url") return undefined;
+  return listing === "admin"
+    ? "the admin listing is off (start ablo-local with --admin)"
+    : "this server does not serve the list route (surface minimal?): read with listing 'admin'";
+}
+
+export function apiReader(api: ApiServer, token: string, opts: ApiReaderOptions = {}): ApiReader {
+  const listing = opts.listing ?? (api.surface === "minimal" ? "admin" : "api");
   const call = async <T>(method: "GET" | "DELETE", path: string): Promise<ApiAnswer<T>> => {
     const url = `${api.baseUrl}${path}`;
     const headers = { authorization: `Bearer ${token}` };
@@ -73,9 +106,9 @@ export function apiReader(api: ApiServer, token: string, opts: { onAnswer?: (tex
   const datasources = async () => {
     const all: ListedDatasource[] = [];
     for (let after: string | undefined; ;) {
-      const path = `/v1/datasources?limit=100${after === undefined ? "" : `&starting_after=${after}`}`;
+      const path = `${LIST_PATH[listing]}?limit=100${after === undefined ? "" : `&starting_after=${after}`}`;
       const page = await call<unknown>("GET", path);
-      if (page.status !== 200) throw new ApiReadError(path, page.status);
+      if (page.status !== 200) throw new ApiReadError(path, page.status, missingRoute(listing, page));
       const { data, has_more } = ListPageSchema.parse(page.body);
       all.push(...data);
       if (!has_more || data.length === 0) return all;
@@ -86,6 +119,7 @@ export function apiReader(api: ApiServer, token: string, opts: { onAnswer?: (tex
     get: <T>(path: string) => call<T>("GET", path),
     del: <T>(path: string) => call<T>("DELETE", path),
     datasources,
+    listing,
     ids: async () => (await datasources()).map((d) => d.id),
   };
 }

@@ -16,9 +16,18 @@ export {
   type StackState,
   type StateResource,
 } from "./stack";
-export { apiReader, ApiReadError, type ApiAnswer, type ApiReader, type ApiServer, type ListedDatasource } from "./api-reader";
+export {
+  apiReader,
+  ApiReadError,
+  type ApiAnswer,
+  type ApiReader,
+  type ApiReaderOptions,
+  type ApiServer,
+  type ListedDatasource,
+  type Listing,
+} from "./api-reader";
 export { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
-export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type StartAbloLocalOptions } from "./ablo-local";
+export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type SeedSpec, type StartAbloLocalOptions, type Surface } from "./ablo-local";
 export { benchServer } from "./bench-server";
 export { filesUnder, filesContaining } from "./canary";
 export { recordFigures, readFigures, figuresMarkdown, fullReliabilityRun, FIGURES_DIR, type FigureRow, type FigureSection } from "./figures";

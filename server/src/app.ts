@@ -15,6 +15,15 @@ import type { RateLimiter } from "./rate-limit";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
+/**
+ * Which endpoints are served. `full`: the whole contract (api/README.md). `minimal`: what the
+ * published reference documents (create) plus retrieve and delete by id; list and update are then
+ * not routes at all and answer like any unknown URL (404 `unrecognized_request_url`), as a service
+ * that never implemented them would.
+ */
+export const SURFACES = ["full", "minimal"] as const;
+export type Surface = (typeof SURFACES)[number];
+
 export interface AppDeps {
   auth: Authenticator;
   datasources: Datasources;
@@ -25,8 +34,13 @@ export interface AppDeps {
   /** The OpenAPI document, serialized once. */
   openapi: string;
   bodyLimit?: number;
-  /** POST/GET/DELETE /_admin/faults (off by default: anyone who can reach it can break the server). */
+  /**
+   * POST/GET/DELETE /_admin/faults and GET /_admin/datasources (off by default: anyone who can
+   * reach it can break the server).
+   */
   admin?: boolean;
+  /** Which endpoints are served (default `full`; see Surface). */
+  surface?: Surface;
   /** Serve HTTPS with this PEM key and certificate (`serve --tls`). */
   https?: { key: string; cert: string };
 }
@@ -275,21 +289,26 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       idempotent((p, req, body, ticket) => (noQuery(req), ds.create(p, body, ticket))),
     ),
   );
-  app.get(
-    "/v1/datasources",
-    endpoint("datasources:read", (p, req) => ds.list(p, req.query)),
-  );
+  const full = (deps.surface ?? "full") === "full";
+  if (full) {
+    app.get(
+      "/v1/datasources",
+      endpoint("datasources:read", (p, req) => ds.list(p, req.query)),
+    );
+  }
   app.get(
     "/v1/datasources/:id",
     endpoint("datasources:read", (p, req) => ds.retrieve(p, idOf(req))),
   );
-  app.post(
-    "/v1/datasources/:id",
-    endpoint(
-      "datasources:write",
-      idempotent((p, req, body, ticket) => ds.update(p, idOf(req), body, ticket)),
-    ),
-  );
+  if (full) {
+    app.post(
+      "/v1/datasources/:id",
+      endpoint(
+        "datasources:write",
+        idempotent((p, req, body, ticket) => ds.update(p, idOf(req), body, ticket)),
+      ),
+    );
+  }
   app.delete(
     "/v1/datasources/:id",
     endpoint("datasources:write", (p, req) => ds.delete(p, idOf(req))),
@@ -317,6 +336,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.delete("/_admin/faults", async (_req, reply) => {
       deps.faults.clear();
       return faultsReply(reply);
+    });
+    // The list, whatever the surface: what test harnesses count the server's records with
+    // (harness/src/api-reader.ts) when the surface has no list route. Same key, scope, query and
+    // page as GET /v1/datasources; no faults (none apply under /_admin/) and no rate limit.
+    app.get("/_admin/datasources", (req, reply) => {
+      const p = deps.auth.authenticate(req.headers.authorization);
+      requireScope(p, "datasources:read");
+      send(req, reply, ds.list(p, req.query));
     });
   }
   return app;

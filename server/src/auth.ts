@@ -3,7 +3,7 @@ import { SCOPES, TOKEN_PREFIX, type Mode, type Scope } from "@ablo/api";
 import { AuthenticationError, ConfigError, PermissionError } from "./errors";
 import { randomBase62 } from "./random";
 import type { Store } from "./store";
-import type { KeyRecord } from "./store-rows";
+import type { KeyRecord, Organization } from "./store-rows";
 
 /** Who is calling: every query is scoped by organization and mode. */
 export interface Principal {
@@ -67,8 +67,7 @@ export interface CreatedKey {
  * Only the hash is stored: the token is shown once.
  */
 export function createKey(store: Store, orgName: string, mode: Mode, scopes?: readonly string[]): CreatedKey {
-  if (orgName.trim() === "" || orgName.length > 200) throw new ConfigError("--org must be 1 to 200 characters");
-  if (mode !== "live" && mode !== "test") throw new ConfigError("--mode must be live or test");
+  checkOrgAndMode(orgName, mode);
   let granted: Scope[] = [...SCOPES];
   let kind: KeyRecord["kind"] = "secret";
   if (scopes !== undefined) {
@@ -88,14 +87,26 @@ export function createKey(store: Store, orgName: string, mode: Mode, scopes?: re
   const token = `${prefix}${randomBase62(40)}`;
   const now = Math.floor(Date.now() / 1000);
   const record = store.tx(() => {
-    let org = store.orgByName(orgName);
-    if (!org) {
-      org = { id: `org_${randomBase62(16)}`, name: orgName, created: now };
-      store.insertOrg(org);
-    }
+    const org = orgNamed(store, orgName, now);
     const rec: KeyRecord = { id: `key_${randomBase62(16)}`, orgId: org.id, mode, kind, scopes: granted };
     store.insertKey(rec, hashToken(token), now);
     return rec;
   });
   return { token, record };
+}
+
+/** The CLI's --org and --mode, checked before anything is written. */
+export function checkOrgAndMode(orgName: string, mode: string): void {
+  if (orgName.trim() === "" || orgName.length > 200) throw new ConfigError("--org must be 1 to 200 characters");
+  if (mode !== "live" && mode !== "test") throw new ConfigError("--mode must be live or test");
+}
+
+/** The organization called `name`, created on first use (call inside a transaction). */
+export function orgNamed(store: Store, name: string, now: number): Organization {
+  let org = store.orgByName(name);
+  if (!org) {
+    org = { id: `org_${randomBase62(16)}`, name, created: now };
+    store.insertOrg(org);
+  }
+  return org;
 }

@@ -8,7 +8,8 @@ import { resolverFor } from "./dns";
 import { ConfigError } from "./errors";
 import { loadFaultsFile } from "./faults";
 import { createLogger } from "./logger";
-import { DEFAULT_BODY_LIMIT } from "./app";
+import { DEFAULT_BODY_LIMIT, SURFACES, type Surface } from "./app";
+import { MAX_SEED, seedDatasources } from "./seed";
 import { DEFAULT_RATE_LIMIT, openStore, startServer, type ServerOptions } from "./server";
 
 const int = (name: string, min: number, max: number) => (v: string) => {
@@ -26,6 +27,7 @@ interface ServeOptions {
   dns: string;
   faults?: string;
   admin: boolean;
+  surface: Surface;
   rateLimit: number;
   bodyLimit: number;
   logLevel: string;
@@ -39,6 +41,14 @@ interface KeysOptions {
   mode: Mode;
   data: string;
   scopes?: string;
+}
+
+/** What commander parses for `seed`. */
+interface SeedCliOptions {
+  org: string;
+  mode: Mode;
+  data: string;
+  count: number;
 }
 
 /** What a program embedding the CLI adds to `serve` (the harness's benchmark: its routes). */
@@ -58,7 +68,12 @@ function program(extras: ServeExtras): Command {
     .addOption(new Option("--verification <mode>", "verify datasources against their database").choices(["on", "off"]).default("on"))
     .option("--dns <source>", '`system`, or a JSON file {"name": ["1.2.3.4"]} used instead of DNS', "system")
     .option("--faults <file>", "fault-injection rules (JSON) active from the start")
-    .option("--admin", "enable /_admin/faults to change fault rules at run time", false)
+    .option("--admin", "enable /_admin/faults (fault rules at run time) and /_admin/datasources (the list, for test harnesses)", false)
+    .addOption(
+      new Option("--surface <which>", "full: the whole contract; minimal: create, retrieve and delete only (no list, no update)")
+        .choices(SURFACES)
+        .default("full"),
+    )
     .option("--rate-limit <n>", "requests per second per key (0: off)", int("--rate-limit", 0, 1_000_000), DEFAULT_RATE_LIMIT)
     .option("--body-limit <bytes>", "largest request body", int("--body-limit", 1024, 16 * 1024 * 1024), DEFAULT_BODY_LIMIT)
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
@@ -76,6 +91,7 @@ function program(extras: ServeExtras): Command {
         resolve: resolverFor(o.dns),
         faults: o.faults !== undefined ? loadFaultsFile(o.faults) : undefined,
         admin: o.admin,
+        surface: o.surface,
         rateLimit: o.rateLimit,
         bodyLimit: o.bodyLimit,
         synchronous: o.synchronous === "full" ? "FULL" : "NORMAL",
@@ -102,6 +118,7 @@ function program(extras: ServeExtras): Command {
           allowPrivateHosts: o.allowPrivateHosts,
           dns: o.dns === "system" ? "system" : "file",
           admin: o.admin,
+          surface: o.surface,
           rateLimit: o.rateLimit,
         },
         "ready",
@@ -134,6 +151,23 @@ function program(extras: ServeExtras): Command {
           `created ${record.kind} key ${record.id} (${record.mode}, scopes ${record.scopes.join(",")}) ` +
             `for organization ${JSON.stringify(o.org)}: it is shown only this once\n`,
         );
+      } finally {
+        store.close();
+      }
+    });
+
+  cli
+    .command("seed")
+    .description("put <count> active datasources (db-<i>.example.com, verification skipped) into an organization, for benchmarks")
+    .requiredOption("--org <name>", "organization name (created on first use)")
+    .addOption(new Option("--mode <mode>", "live or test").choices(["live", "test"]).makeOptionMandatory())
+    .requiredOption("--data <dir>", "data directory (no server should be serving it)")
+    .requiredOption("--count <n>", "how many", int("--count", 0, MAX_SEED))
+    .action((o: SeedCliOptions) => {
+      const { store, sealer } = openStore(o.data);
+      try {
+        const r = seedDatasources(store, sealer, { org: o.org, mode: o.mode, count: o.count });
+        process.stderr.write(`seeded ${r.count} datasources into organization ${JSON.stringify(o.org)} (${o.mode}) in ${r.ms} ms\n`);
       } finally {
         store.close();
       }

@@ -10,6 +10,7 @@ import {
   UpdateDatasourceParamsSchema,
   type DirectDatasource,
   type Metadata,
+  type Mode,
 } from "@ablo/api";
 import type { z } from "zod";
 import type { Principal } from "./auth";
@@ -40,6 +41,9 @@ export interface DatasourcesDeps {
 
 /** After the 8 time characters: ~95 random bits, so ids stay unguessable. */
 const ID_RANDOM_CHARS = 16;
+
+/** A new direct datasource id in `mode` (`ds_test_…` or `ds_…`). */
+export const newDirectId = (mode: Mode): string => `${mode === "test" ? ID_PREFIX.directTest : ID_PREFIX.directLive}${timeOrderedBase62(ID_RANDOM_CHARS)}`;
 
 /** The public projection: exactly the contract's fields, and no field for a credential. */
 export function toResource(row: DatasourceRow, validate = true): DirectDatasource {
@@ -93,7 +97,7 @@ export class Datasources {
     checked: CheckedConnection,
     ticket: IdempotencyTicket | undefined,
   ): Reply | Promise<Reply> {
-    const id = `${p.mode === "test" ? ID_PREFIX.directTest : ID_PREFIX.directLive}${timeOrderedBase62(ID_RANDOM_CHARS)}`;
+    const id = newDirectId(p.mode);
     const row: Omit<DatasourceRow, "seq"> = {
       id,
       orgId: p.orgId,

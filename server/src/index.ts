@@ -1,7 +1,8 @@
 /** ablo-local: a faithful local Ablo datasource API server (`npx ablo-local serve|keys`). */
 export { startServer, openStore, DEFAULT_RATE_LIMIT, type ServerOptions, type RunningServer } from "./server";
 export { main as runCli, type ServeExtras } from "./cli";
-export { buildApp, DEFAULT_BODY_LIMIT, type AppDeps } from "./app";
+export { buildApp, DEFAULT_BODY_LIMIT, SURFACES, type AppDeps, type Surface } from "./app";
+export { seedDatasources, MAX_SEED, type SeedOptions, type SeedResult } from "./seed";
 export { createKey, hashToken, Authenticator, requireScope, type Principal } from "./auth";
 export { Datasources, toResource, mergeMetadata, type Reply } from "./datasources";
 export { systemResolver, staticResolver, loadDnsMap, resolverFor, HostNotFoundError, type Resolve } from "./dns";

@@ -49,8 +49,12 @@ const idempotencyHeader = {
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const withIdempotency = { ...ERROR_RESPONSES, [ERROR_STATUS.idempotency_error]: errorBody("idempotency_error") };
 
-/** OpenAPI 3.1 generated from the same zod schemas that validate requests and responses. */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * OpenAPI 3.1 generated from the same zod schemas that validate requests and responses; with
+ * `minimal`, only the operations that surface serves (no list, no update).
+ */
+export function openApiDocument(surface: "full" | "minimal" = "full"): Record<string, unknown> {
+  const full = surface === "full";
   return {
     openapi: "3.1.0",
     info: { title: "Ablo Datasource API (ablo-local)", version: "1" },
@@ -65,15 +69,17 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, ...jsonBody("CreateDatasourceParams") },
           responses: { "200": { description: "The registered datasource", ...jsonBody("Datasource") }, ...withIdempotency },
         },
-        get: {
-          operationId: "listDatasources",
-          summary: "List datasources, newest first",
-          parameters: [
-            { name: "limit", in: "query", schema: { type: "integer", minimum: LIST_LIMITS.min, maximum: LIST_LIMITS.max, default: LIST_LIMITS.default } },
-            { name: "starting_after", in: "query", schema: { type: "string" } },
-          ],
-          responses: { "200": { description: "A page", ...jsonBody("DatasourceList") }, ...ERROR_RESPONSES },
-        },
+        ...(full && {
+          get: {
+            operationId: "listDatasources",
+            summary: "List datasources, newest first",
+            parameters: [
+              { name: "limit", in: "query", schema: { type: "integer", minimum: LIST_LIMITS.min, maximum: LIST_LIMITS.max, default: LIST_LIMITS.default } },
+              { name: "starting_after", in: "query", schema: { type: "string" } },
+            ],
+            responses: { "200": { description: "A page", ...jsonBody("DatasourceList") }, ...ERROR_RESPONSES },
+          },
+        }),
       },
       "/v1/datasources/{id}": {
         get: {
@@ -81,13 +87,15 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [idParam],
           responses: { "200": { description: "The datasource", ...jsonBody("Datasource") }, ...ERROR_RESPONSES },
         },
-        post: {
-          operationId: "updateDatasource",
-          summary: "Update metadata, or rotate credentials for the same host, port and database",
-          parameters: [idParam, idempotencyHeader],
-          requestBody: { required: true, ...jsonBody("UpdateDatasourceParams") },
-          responses: { "200": { description: "The updated datasource", ...jsonBody("Datasource") }, ...withIdempotency },
-        },
+        ...(full && {
+          post: {
+            operationId: "updateDatasource",
+            summary: "Update metadata, or rotate credentials for the same host, port and database",
+            parameters: [idParam, idempotencyHeader],
+            requestBody: { required: true, ...jsonBody("UpdateDatasourceParams") },
+            responses: { "200": { description: "The updated datasource", ...jsonBody("Datasource") }, ...withIdempotency },
+          },
+        }),
         delete: {
           operationId: "deleteDatasource",
           parameters: [idParam],
@@ -99,10 +107,10 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "sk_live_…, sk_test_…, or a capability token cap_live_…/cap_test_…" } },
       schemas: {
         CreateDatasourceParams: withMetadataLimit(schemaOf(CreateDatasourceParamsSchema, "input")),
-        UpdateDatasourceParams: withMetadataLimit(schemaOf(UpdateDatasourceParamsSchema, "input")),
+        ...(full && { UpdateDatasourceParams: withMetadataLimit(schemaOf(UpdateDatasourceParamsSchema, "input")) }),
         Datasource: schemaOf(DatasourceSchema, "output"),
         DeletedDatasource: schemaOf(DeletedDatasourceSchema, "output"),
-        DatasourceList: schemaOf(DatasourceListSchema, "output"),
+        ...(full && { DatasourceList: schemaOf(DatasourceListSchema, "output") }),
         Error: schemaOf(ErrorBodySchema, "output"),
       },
     },

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
-import { buildApp } from "./app";
+import { buildApp, type Surface } from "./app";
 import { Authenticator } from "./auth";
 import { Datasources } from "./datasources";
 import type { Resolve } from "./dns";
@@ -23,7 +23,10 @@ export interface ServerOptions {
   verification?: boolean;
   resolve: Resolve;
   faults?: unknown;
+  /** /_admin/faults and /_admin/datasources (see AppDeps.admin). */
   admin?: boolean;
+  /** Which endpoints are served (default `full`; see Surface in app.ts). */
+  surface?: Surface;
   /** Requests per second per key; 0 turns rate limiting off. */
   rateLimit?: number;
   bodyLimit?: number;
@@ -100,8 +103,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     rateLimiter: new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT),
     faults: new Faults(opts.faults),
     logger,
-    openapi: JSON.stringify(openApiDocument()),
+    openapi: JSON.stringify(openApiDocument(opts.surface)),
     admin: opts.admin === true,
+    surface: opts.surface ?? "full",
     ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
   });
