@@ -42,8 +42,8 @@ export class AbandonedCreates {
       if (err instanceof AbloRouteNotFoundError || err instanceof AbloResponseValidationError) {
         warnOnce(
           "list",
-          `this Ablo API does not serve GET /v1/datasources (${err.message}); creates go on without looking for what an interrupted run left, ` +
-            "relying on replayed Idempotency-Keys alone",
+          `this Ablo API does not serve GET /v1/datasources (${err instanceof AbloRouteNotFoundError ? `HTTP ${err.statusCode}` : "its answer is unreadable"}): ` +
+            "creates go on without looking for what an interrupted run left, relying on replayed Idempotency-Keys alone",
         );
         return byMark;
       }

@@ -327,7 +327,8 @@ export const datasourceCore = {
         warnOnce("retrieve", NO_RETRIEVE);
         return { id, props: props as DatasourceOutputs };
       }
-      if (err instanceof AbloRouteNotFoundError) throw new RouteUnavailableError(err.route, `read datasource ${id}`, "manage it from a program that creates it");
+      if (err instanceof AbloRouteNotFoundError)
+        throw new RouteUnavailableError(err.route, `read datasource ${id}`, "manage it from a program that creates it");
       throw err;
     }
   },

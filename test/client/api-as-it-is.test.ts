@@ -25,7 +25,11 @@ describe("a route the API does not serve", () => {
   it.each([
     ["an HTML 404", (res: Parameters<typeof json>[0]) => (res.writeHead(404, { "Content-Type": "text/html" }), res.end("<h1>Not Found</h1>"))],
     ["a loose JSON 404 (No such route.)", (res: Parameters<typeof json>[0]) => json(res, 404, { error: { message: "No such route." } })],
-    ["the contract's shape with another code", (res: Parameters<typeof json>[0]) => apiError(res, 404, { type: "invalid_request_error", code: "unrecognized_request_url", message: "Unrecognized request URL" })],
+    [
+      "the contract's shape with another code",
+      (res: Parameters<typeof json>[0]) =>
+        apiError(res, 404, { type: "invalid_request_error", code: "unrecognized_request_url", message: "Unrecognized request URL" }),
+    ],
     ["a 405", (res: Parameters<typeof json>[0]) => json(res, 405, { error: { message: "Method Not Allowed" } })],
     ["a 501", (res: Parameters<typeof json>[0]) => apiError(res, 501, { type: "api_error", message: "Not Implemented" })],
   ])("%s is an AbloRouteNotFoundError naming the route, asked once (never retried)", async (_what, answer) => {
@@ -67,7 +71,10 @@ describe("probe: is the base URL the Ablo API?", () => {
   it.each([
     ["HTML for everything", (res: Parameters<typeof json>[0]) => (res.writeHead(200, { "Content-Type": "text/html" }), res.end("<html>welcome</html>"))],
     ["404 HTML for everything", (res: Parameters<typeof json>[0]) => (res.writeHead(404, { "Content-Type": "text/html" }), res.end("<h1>404</h1>"))],
-    ["another API's JSON 404", (res: Parameters<typeof json>[0]) => json(res, 404, { message: "Route GET:/v1/x not found", error: "Not Found", statusCode: 404 })],
+    [
+      "another API's JSON 404",
+      (res: Parameters<typeof json>[0]) => json(res, 404, { message: "Route GET:/v1/x not found", error: "Not Found", statusCode: 404 }),
+    ],
   ])("a server that is not Ablo (%s) fails in seconds, naming the URL", async (_what, answer) => {
     server.handler = (_req, res) => answer(res);
     const { err, seconds } = await timed(clientFor(server, { retryBudgetMs: 120_000 }));

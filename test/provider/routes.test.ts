@@ -44,7 +44,7 @@ async function fakeApi(lacks: Route[]): Promise<FakeApi> {
           : "list"
         : id === undefined
           ? undefined
-          : ({ GET: "retrieve", POST: "update", DELETE: "delete" } as const)[req.method as "GET"];
+          : ({ GET: "retrieve", POST: "update", DELETE: "delete" } as Record<string, Route>)[req.method];
     seen.push(`${req.method} ${id ? "/v1/datasources/{id}" : req.path}`);
     if (route === undefined || lacks.includes(route)) return (route ? missing[route] : missing.retrieve)(res);
     const gone = () => json(res, 404, { error: { type: "invalid_request_error", code: "resource_missing", message: "No such datasource", request_id: "r" } });

@@ -136,7 +136,11 @@ describe("fault injection", () => {
       expect(readable).toBe(false);
       expect(await count()).toBe(before + 1); // committed
       const retry = await call("POST", "/v1/datasources", { token: key, body, headers });
-      expect([retry.status, retry.headers.get("idempotent-replayed"), (JSON.parse(retry.text) as { id: string }).id]).toEqual([200, "true", expect.stringMatching(/^ds_test_/)]);
+      expect([retry.status, retry.headers.get("idempotent-replayed"), (JSON.parse(retry.text) as { id: string }).id]).toEqual([
+        200,
+        "true",
+        expect.stringMatching(/^ds_test_/),
+      ]);
       expect(await count()).toBe(before + 1);
     },
   );
