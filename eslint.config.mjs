@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   // Pulumi programs (examples/, bench/) are compiled by the engine's own TypeScript, outside our projects.
-  { ignores: ["**/dist/**", "**/node_modules/**", "coverage/**", ".pulumi-*/**", "examples/**", "bench/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "coverage/**", ".pulumi-*/**", "examples/**", "bench/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

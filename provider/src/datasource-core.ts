@@ -325,7 +325,7 @@ export const datasourceCore = {
       if (err instanceof AbloRouteNotFoundError && props?.status !== undefined) {
         // Refresh keeps what state knows rather than fail or drop it.
         warnOnce("retrieve", NO_RETRIEVE);
-        return { id, props: props as DatasourceOutputs };
+        return { id, props };
       }
       if (err instanceof AbloRouteNotFoundError)
         throw new RouteUnavailableError(err.route, `read datasource ${id}`, "manage it from a program that creates it");

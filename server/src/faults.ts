@@ -19,7 +19,7 @@ import { ConfigError } from "./errors";
  *   page, the datasource without its `id`, or an `error_body` under a 200): an API, or a proxy in
  *   front of it, that garbles an answer.
  */
-export const CORRUPTIONS = ["truncated", "html", "missing_id", "error_body"] as const;
+const CORRUPTIONS = ["truncated", "html", "missing_id", "error_body"] as const;
 export type Corruption = (typeof CORRUPTIONS)[number];
 
 export const FaultRuleSchema = z.strictObject({
