@@ -3,6 +3,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
+import type { Surface } from "./ablo-local";
+import { benchOrgSize, orgSizeTable } from "./bench-orgsize";
 import { benchPulumi } from "./bench-pulumi";
 import { benchScale, scaleTable } from "./bench-scale";
 import { benchServer } from "./bench-server";
@@ -10,13 +12,16 @@ import { REPO_ROOT } from "./paths";
 
 const BENCH_DIR = join(REPO_ROOT, "bench");
 
-/** Writes the scale figures to bench/results/latest.json and between the markers of bench/README.md. */
-function writeScale(rows: Awaited<ReturnType<typeof benchScale>>, table: string): void {
+/**
+ * Writes a table's rows to bench/results/<file> and the table between the `<!-- <name>:begin -->`
+ * and `<!-- <name>:end -->` markers of bench/README.md.
+ */
+function writeTable(name: string, file: string, rows: unknown, table: string): void {
   mkdirSync(join(BENCH_DIR, "results"), { recursive: true });
-  writeFileSync(join(BENCH_DIR, "results", "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`);
+  writeFileSync(join(BENCH_DIR, "results", file), `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`);
   const readme = join(BENCH_DIR, "README.md");
   const text = readFileSync(readme, "utf8");
-  const [begin, end] = ["<!-- scale:begin -->", "<!-- scale:end -->"];
+  const [begin, end] = [`<!-- ${name}:begin -->`, `<!-- ${name}:end -->`];
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`${readme} lacks the ${begin} … ${end} markers`);
@@ -25,12 +30,14 @@ function writeScale(rows: Awaited<ReturnType<typeof benchScale>>, table: string)
 
 async function main() {
   const opts = new Command("npm run bench")
-    .option("--only <which>", "server | pulumi | scale")
+    .option("--only <which>", "server | pulumi | scale | orgsize")
     .option("--runs <n>", "engine runs per figure", "3")
     .option("--sizes <list>", "Datasource counts of the scale table", "1,10,100,500")
     .option("--plugin-ts", "the scale table also runs the plugin from TypeScript (PluginDatasource), beside the YAML program")
+    .option("--org-sizes <list>", "datasources seeded into the organization, for the orgsize rows", "0,1000,10000")
+    .option("--surfaces <list>", "API surfaces of the orgsize rows (full, minimal)", "full,minimal")
     .parse(process.argv)
-    .opts<{ only?: string; runs: string; sizes: string; pluginTs?: boolean }>();
+    .opts<{ only?: string; runs: string; sizes: string; pluginTs?: boolean; orgSizes: string; surfaces: string }>();
   const only = opts.only;
   if (only === undefined || only === "server") console.log(`${await benchServer()}\n`);
   if (only === undefined || only === "pulumi") console.log(`${await benchPulumi(Number(opts.runs))}\n`);
@@ -45,7 +52,15 @@ async function main() {
     );
     const table = scaleTable(rows);
     console.log(table);
-    writeScale(rows, table);
+    writeTable("scale", "latest.json", rows, table);
+  }
+  if (only === undefined || only === "orgsize") {
+    const surfaces = opts.surfaces.split(",") as Surface[];
+    if (surfaces.some((s) => s !== "full" && s !== "minimal")) throw new Error("--surfaces takes full and/or minimal");
+    const rows = await benchOrgSize(opts.orgSizes.split(",").map(Number), surfaces, Number(opts.runs), (l) => console.error(`[bench] ${l}`));
+    const table = orgSizeTable(rows);
+    console.log(table);
+    writeTable("orgsize", "orgsize.json", rows, table);
   }
 }
 
