@@ -10,7 +10,9 @@ import { createHash, createHmac } from "node:crypto";
  * and a position in a sequence. The same resource created again with the same inputs (after a
  * destroy, or a replacement with `up --replace`) would replay an earlier life of it, which the
  * provider recognizes (gone, or marked finished) and skips for the next key of the sequence:
- * deterministic, so a run that recovers a crash walks the same sequence to the same key.
+ * deterministic, so a run that recovers a crash walks the same sequence to the same key. The price
+ * is one replayed POST and one GET per earlier life within the API's 24-hour window; records
+ * older than that expire, and their positions are free again.
  *
  * An HMAC under the API key: the key reveals nothing of the connection string in the body, even
  * to someone who reads the API's request logs, and another organization's keys never collide.
