@@ -109,8 +109,18 @@ function markCreatedAtEndOfRun(client: AbloClient, ds: DatasourceResponse, input
 async function markAllCreated(): Promise<void> {
   const all = [...unconfirmed];
   unconfirmed.clear();
-  // Without the update route the marks stay `creating` (api/README.md says what that costs).
-  await Promise.all(all.map(([id, { client, owner }]) => client.datasources.update(id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(owner, "created") } })));
+  const mark = ([id, { client, owner }]: (typeof all)[number]) =>
+    client.datasources.update(id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(owner, "created") } });
+  // One first: an API without the update route answers it once, not once per create (the marks
+  // then stay `creating`; api/README.md says what that costs).
+  const [first, ...rest] = all;
+  if (first === undefined) return;
+  try {
+    await mark(first);
+  } catch (err) {
+    if (err instanceof AbloRouteNotFoundError) return;
+  }
+  await Promise.all(rest.map(mark));
 }
 
 /**
