@@ -22,13 +22,4 @@ export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type StartAbloLocalOpti
 export { benchServer } from "./bench-server";
 export { filesUnder, filesContaining } from "./canary";
 export { recordFigures, readFigures, figuresMarkdown, fullReliabilityRun, FIGURES_DIR, type FigureRow, type FigureSection } from "./figures";
-export {
-  packAll,
-  PackError,
-  PACK_TARGETS,
-  writePluginArchives,
-  type Packed,
-  type PackOptions,
-  type PluginArchive,
-  type Tarball,
-} from "./pack";
+export { packAll, PackError, PACK_TARGETS, writePluginArchives, type Packed, type PackOptions, type PluginArchive, type Tarball } from "./pack";
