@@ -33,11 +33,12 @@ async function main(): Promise<void> {
   const plugin = tarballs.filter((t) => t.name === "@ablo/pulumi-resource-ablo");
   const libraries = tarballs.filter((t) => !plugin.includes(t));
   console.log(`\nInstall into a Pulumi project (Node >= 22) with:\n  npm install @pulumi/pulumi ${libraries.map((t) => t.file).join(" ")}`);
-  for (const a of pluginArchives) {
+  const [first] = pluginArchives;
+  if (first) {
     console.log(
-      `\n${a.file}\n  the provider plugin as the engine installs it (${(a.bytes / 1024).toFixed(1)} kB, needs Node >= 22 on PATH); ` +
-        `publish it at ${a.pluginDownloadURL ?? "(no pluginDownloadURL)"}, or install it from a folder served over HTTP with:\n` +
-        `  pulumi plugin install resource ablo ${a.version} --server http://HOST/FOLDER`,
+      `\n${pluginArchives.map((a) => a.file).join("\n")}\n  the provider plugin as the engine installs it, one archive per platform ` +
+        `(${(first.bytes / 1024).toFixed(1)} kB, needs Node >= 22 on PATH); publish them at ${first.pluginDownloadURL ?? "(no pluginDownloadURL)"}, ` +
+        `or install from a folder served over HTTP with:\n  pulumi plugin install resource ablo ${first.version} --server http://HOST/FOLDER`,
     );
   }
   for (const y of new Set(pluginArchives.map((a) => a.yamlPackage))) {

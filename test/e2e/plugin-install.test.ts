@@ -49,10 +49,11 @@ beforeAll(async () => {
   server = await serveFolder(archivesDir);
   // As `npm run pack` writes it, with this server as the download URL in the schema
   // (ABLO_PLUGIN_DOWNLOAD_URL at pack time), and a later version of the same code beside it.
-  [current] = (await writePluginArchives({ root: REPO_ROOT, outDir: archivesDir, pluginDownloadURL: server.url })) as [PluginArchive];
-  [newer] = (await writePluginArchives({ root: REPO_ROOT, outDir: archivesDir, pluginDownloadURL: server.url, version: bumpMinor(current.version) })) as [
-    PluginArchive,
-  ];
+  const forThisMachine = (archives: PluginArchive[]) => archives.find((a) => a.platform === PLATFORM)!;
+  current = forThisMachine(await writePluginArchives({ root: REPO_ROOT, outDir: archivesDir, pluginDownloadURL: server.url }));
+  newer = forThisMachine(
+    await writePluginArchives({ root: REPO_ROOT, outDir: archivesDir, pluginDownloadURL: server.url, version: bumpMinor(current.version) }),
+  );
   suite = await startSuite({
     org: "plugin-install-org",
     api: { allowPrivateHosts: true, verification: true },
@@ -72,6 +73,11 @@ test("the archive is named and laid out as the engine expects: the executable at
   const entries = listing.trim().split("\n");
   expect(entries.map((l) => l.split(/\s+/).pop()).sort()).toEqual(["LICENSE", "THIRD-PARTY-NOTICES.txt", "pulumi-resource-ablo", "pulumi-resource-ablo.js"]);
   expect(entries.find((l) => l.endsWith(" pulumi-resource-ablo"))).toMatch(/^-rwxr-xr-x /);
+  // The same bytes for every platform the engine may ask for (JavaScript and a POSIX shell launcher).
+  const bytes = await readFile(current.file);
+  for (const other of ["linux-arm64", "darwin-amd64", "darwin-arm64"]) {
+    expect((await readFile(join(archivesDir, `pulumi-resource-ablo-v${current.version}-${other}.tar.gz`))).equals(bytes)).toBe(true);
+  }
   console.log(`plugin archive: ${(current.bytes / 1024).toFixed(0)} kB (${current.file})`);
 }, 60_000);
 

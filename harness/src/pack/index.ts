@@ -74,7 +74,7 @@ export async function packAll(opts: PackOptions = {}): Promise<Packed> {
   const files = await publishedFiles(root, involved);
 
   await mkdir(outDir, { recursive: true });
-  for (const f of await readdir(outDir)) if (/\.(tgz|tar\.gz)$|^ablo-.*\.yaml$/.test(f)) await rm(join(outDir, f));
+  for (const f of await readdir(outDir)) if (/\.tgz$|^pulumi-resource-ablo-v.*\.tar\.gz$|^ablo-.*\.yaml$/.test(f)) await rm(join(outDir, f));
   const stageRoot = await mkdtemp(join(tmpdir(), "ablo-pack-"));
   try {
     const out: Tarball[] = [];

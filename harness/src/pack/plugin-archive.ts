@@ -16,8 +16,11 @@ const gzip = promisify(gzipCallback);
 const PLUGIN_NAME = "ablo";
 const EXECUTABLE = `pulumi-resource-${PLUGIN_NAME}`;
 const BUNDLE = `${EXECUTABLE}.js`;
-/** The platforms an archive is written for: the same bytes serve each (JavaScript and a POSIX shell launcher). */
-const PLATFORMS = ["linux-amd64"] as const;
+/**
+ * The platforms an archive is written for, as the engine names them (`<os>-<arch>`): the same bytes
+ * serve each (JavaScript, a POSIX shell launcher, no native code). The tests run on linux-amd64.
+ */
+const PLATFORMS = ["linux-amd64", "linux-arm64", "darwin-amd64", "darwin-arm64"] as const;
 const MIN_NODE_MAJOR = 22;
 
 const PluginManifestSchema = z.looseObject({ version: z.string(), pluginDownloadURL: z.string().optional(), engines: z.looseObject({ node: z.string() }) });
@@ -72,7 +75,8 @@ export async function writePluginArchives(opts: PluginArchiveOptions): Promise<P
     const out: PluginArchive[] = [];
     for (const platform of PLATFORMS) {
       const file = join(opts.outDir, `${EXECUTABLE}-v${version}-${platform}.tar.gz`);
-      await tar(stage, file, [EXECUTABLE, BUNDLE, "LICENSE", "THIRD-PARTY-NOTICES.txt"]);
+      if (out[0]) await copyFile(out[0].file, file);
+      else await tar(stage, file, [EXECUTABLE, BUNDLE, "LICENSE", "THIRD-PARTY-NOTICES.txt"]);
       out.push({ file, version, platform, bytes: (await stat(file)).size, pluginDownloadURL, yamlPackage });
     }
     return out;
@@ -135,7 +139,8 @@ async function bundle(root: string, entry: string, outfile: string, manifest: { 
     metafile: true,
     legalComments: "inline",
     logLevel: "silent",
-    banner: { js: NODE_CHECK },
+    // Strict mode for the whole file, as esbuild's own "use strict" would give, now below the check.
+    banner: { js: `"use strict";\n${NODE_CHECK}` },
     plugins: [pluginManifest(join(root, "plugin", "package.json"), manifest), engineLogWithoutPackageFolders()],
   });
   const warnings = built.warnings.map((w) => `${w.location?.file ?? "?"}: ${w.text}`);
