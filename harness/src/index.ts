@@ -31,4 +31,4 @@ export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type SeedSpec, type Sta
 export { benchServer } from "./bench-server";
 export { filesUnder, filesContaining } from "./canary";
 export { recordFigures, readFigures, figuresMarkdown, fullReliabilityRun, FIGURES_DIR, type FigureRow, type FigureSection } from "./figures";
-export { packAll, PackError, PACK_TARGETS, type PackOptions, type Tarball } from "./pack";
+export { packAll, PackError, PACK_TARGETS, writePluginArchives, type Packed, type PackOptions, type PluginArchive, type Tarball } from "./pack";

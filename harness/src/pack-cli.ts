@@ -11,9 +11,17 @@ async function main(): Promise<void> {
   const opts = new Command("npm run pack")
     .description("Write an installable tarball of each user-facing package, with the workspace packages it needs bundled inside")
     .option("--out <dir>", "folder for the tarballs (default: dist-pack/ at the repository root)")
+    .option(
+      "--plugin-download-url <url>",
+      "where the engine downloads the plugin archive from, written into the plugin's schema (default: $ABLO_PLUGIN_DOWNLOAD_URL, else plugin/package.json's pluginDownloadURL)",
+      process.env.ABLO_PLUGIN_DOWNLOAD_URL || undefined,
+    )
     .parse(process.argv)
-    .opts<{ out?: string }>();
-  const tarballs = await packAll(opts.out ? { outDir: resolve(opts.out) } : {});
+    .opts<{ out?: string; pluginDownloadUrl?: string }>();
+  const { tarballs, pluginArchives } = await packAll({
+    ...(opts.out ? { outDir: resolve(opts.out) } : {}),
+    ...(opts.pluginDownloadUrl ? { pluginDownloadURL: opts.pluginDownloadUrl } : {}),
+  });
   for (const t of tarballs) {
     const carries = t.bundled.length > 0 ? `, carries ${t.bundled.join(", ")}` : "";
     console.log(
@@ -25,8 +33,21 @@ async function main(): Promise<void> {
   const plugin = tarballs.filter((t) => t.name === "@ablo/pulumi-resource-ablo");
   const libraries = tarballs.filter((t) => !plugin.includes(t));
   console.log(`\nInstall into a Pulumi project (Node >= 22) with:\n  npm install @pulumi/pulumi ${libraries.map((t) => t.file).join(" ")}`);
+  const [first] = pluginArchives;
+  if (first) {
+    console.log(
+      `\n${pluginArchives.map((a) => a.file).join("\n")}\n  the provider plugin as the engine installs it, one archive per platform ` +
+        `(${(first.bytes / 1024).toFixed(1)} kB, needs Node >= 22 on PATH); publish them at ${first.pluginDownloadURL ?? "(no pluginDownloadURL)"}, ` +
+        `or install from a folder served over HTTP with:\n  pulumi plugin install resource ablo ${first.version} --server http://HOST/FOLDER`,
+    );
+  }
+  for (const y of new Set(pluginArchives.map((a) => a.yamlPackage))) {
+    console.log(`${y}\n  the package for Pulumi YAML projects: put it in the project's folder, and the engine installs the plugin from its downloadUrl`);
+  }
   for (const t of plugin) {
-    console.log(`The provider plugin (for ablo:Datasource in Pulumi YAML; see the README) with:\n  npm install --prefix ~/.ablo ${t.file}`);
+    console.log(
+      `\nOffline, the provider plugin from its npm tarball (Pulumi.yaml's plugins.providers; see the README) with:\n  npm install --prefix ~/.ablo ${t.file}`,
+    );
   }
 }
 

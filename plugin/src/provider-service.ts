@@ -117,12 +117,12 @@ function readInputs(stored: Props, read: DatasourceOutputs): Props {
 }
 
 /** The engine's provider protocol for `ablo:index:Datasource`, on the core the dynamic provider uses. */
-export function providerService(version: string): Handlers {
+export function providerService(version: string, pluginDownloadURL?: string): Handlers {
   return {
     handshake: unary(() => new provproto.ProviderHandshakeResponse().setAcceptSecrets(true).setAcceptResources(false).setAcceptOutputs(false)),
     getSchema: unary((req: provproto.GetSchemaRequest) => {
       if (req.getVersion() !== 0) throw new Error(`unsupported schema version ${req.getVersion()}`);
-      return new provproto.GetSchemaResponse().setSchema(packageSchema(version));
+      return new provproto.GetSchemaResponse().setSchema(packageSchema(version, pluginDownloadURL));
     }),
     getPluginInfo: unary(() => new plugproto.PluginInfo().setVersion(version)),
     attach: unary(() => new emptyproto.Empty()),

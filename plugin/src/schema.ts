@@ -84,14 +84,15 @@ export const CONFIG_PROPERTIES = {
   baseUrl: { type: "string", description: `Base URL of the Ablo API (default ${API_BASE_URL}); else the ABLO_BASE_URL environment variable.` },
 } as const satisfies Record<string, PropertySpec>;
 
-/** The package schema the engine and Pulumi YAML read through GetSchema. */
-export function packageSchema(version: string): string {
+/** The package schema the engine and Pulumi YAML read through GetSchema (pluginDownloadURL: where the engine downloads the plugin). */
+export function packageSchema(version: string, pluginDownloadURL?: string): string {
   const outputs = outputProperties();
   const required = ["status", "livemode", "metadata", "created", "host", "database", "schema", "displayName"];
   return JSON.stringify({
     name: PACKAGE_NAME,
     displayName: "Ablo",
     version,
+    ...(pluginDownloadURL ? { pluginDownloadURL } : {}),
     description: "Registers PostgreSQL databases with Ablo as datasources.",
     license: "Apache-2.0",
     // The npm package of this resource for TypeScript: the SDK's entry point that exports it under

@@ -7,12 +7,17 @@ import { PackError } from "./errors";
 import { publishedFiles } from "./files";
 import { readWorkspaces, workspaceClosure, type Workspace, type Workspaces } from "./manifest";
 import { npm } from "./npm";
+import { writePluginArchives, type PluginArchive } from "./plugin-archive";
 import { bundlingManifest, publishedManifest } from "./published-manifest";
 import { stage } from "./stage";
 import { PACK_TARGETS } from "./targets";
 
 export { PackError } from "./errors";
 export { PACK_TARGETS } from "./targets";
+export { writePluginArchives, type PluginArchive } from "./plugin-archive";
+
+/** The workspace folder of the provider plugin, which also gets an archive as the engine installs plugins. */
+const PLUGIN_FOLDER = "plugin";
 
 export interface PackOptions {
   root?: string;
@@ -20,6 +25,14 @@ export interface PackOptions {
   outDir?: string;
   /** Workspace folders to pack (default PACK_TARGETS). */
   targets?: readonly string[];
+  /** The plugin's download URL in its schema (default plugin/package.json's `pluginDownloadURL`). */
+  pluginDownloadURL?: string;
+}
+
+export interface Packed {
+  tarballs: Tarball[];
+  /** When the plugin is packed: its archive for the engine (`pulumi plugin install`), and the YAML package declaration. */
+  pluginArchives: PluginArchive[];
 }
 
 export interface Tarball {
@@ -37,11 +50,16 @@ const PackResultSchema = z.array(
   z.object({ filename: z.string(), size: z.number(), unpackedSize: z.number(), entryCount: z.number(), bundled: z.array(z.string()) }),
 );
 
-/** Writes one installable tarball per target and returns them. Expects a build (`tsc -b`). */
-export async function packAll(opts: PackOptions = {}): Promise<Tarball[]> {
+/**
+ * Writes one installable tarball per target, and for the plugin its archive as the engine installs
+ * plugins, and returns them. Expects a build (`tsc -b`).
+ */
+export async function packAll(opts: PackOptions = {}): Promise<Packed> {
   const root = opts.root ?? REPO_ROOT;
   const outDir = opts.outDir ?? join(root, "dist-pack");
   const all = await readWorkspaces(root);
+  const plugin = all.byFolder.get(PLUGIN_FOLDER);
+  if (plugin && opts.pluginDownloadURL !== undefined) plugin.manifest.pluginDownloadURL = opts.pluginDownloadURL;
   const targets = (opts.targets ?? PACK_TARGETS).map((folder) => {
     const ws = all.byFolder.get(folder);
     if (!ws) throw new PackError(`${folder} is not a workspace folder (the root package.json "workspaces")`);
@@ -56,12 +74,16 @@ export async function packAll(opts: PackOptions = {}): Promise<Tarball[]> {
   const files = await publishedFiles(root, involved);
 
   await mkdir(outDir, { recursive: true });
-  for (const f of await readdir(outDir)) if (f.endsWith(".tgz")) await rm(join(outDir, f));
+  for (const f of await readdir(outDir)) if (/\.tgz$|^pulumi-resource-ablo-v.*\.tar\.gz$|^ablo-.*\.yaml$/.test(f)) await rm(join(outDir, f));
   const stageRoot = await mkdtemp(join(tmpdir(), "ablo-pack-"));
   try {
     const out: Tarball[] = [];
     for (const t of targets) out.push(await packOne(t.ws, t.bundled, { all, files, stageRoot, outDir, license: join(root, "LICENSE") }));
-    return out;
+    const packsPlugin = targets.some((t) => t.ws.folder === PLUGIN_FOLDER);
+    const pluginArchives = packsPlugin
+      ? await writePluginArchives({ root, outDir, ...(opts.pluginDownloadURL === undefined ? {} : { pluginDownloadURL: opts.pluginDownloadURL }) })
+      : [];
+    return { tarballs: out, pluginArchives };
   } finally {
     await rm(stageRoot, { recursive: true, force: true });
   }
