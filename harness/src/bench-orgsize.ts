@@ -151,13 +151,17 @@ export async function benchOrgSize(sizes: number[], surfaces: Surface[], runs: n
       });
     // The first up in a fresh workspace also pays for starting the program's toolchain: not measured.
     log("warm-up run");
-    await run(await freshStack(), servers[0]!);
+    const warmUp = await freshStack();
+    await run(warmUp, servers[0]!);
+    await warmUp.remove();
     const results = new Map<Server, Run[]>(servers.map((s) => [s, []]));
     // Interleaved, every server in each run, so that the machine's drift hits all alike.
     for (let r = 0; r < runs; r++) {
       for (const s of servers) {
         log(`run ${r + 1}/${runs}: ${s.surface}, org size ${s.orgSize}`);
-        const one = await run(await freshStack(), s);
+        const stack = await freshStack();
+        const one = await run(stack, s);
+        await stack.remove(); // and its Pulumi.<stack>.yaml beside the program
         results.get(s)!.push(one);
         log(`  ${one.ok ? `${one.seconds.toFixed(2)} s` : `failed (${one.failure})`}, ${one.requests} requests (${one.listPages} list pages)`);
       }
