@@ -36,11 +36,22 @@ export function warnOnce(topic: string, message: string): void {
   }
 }
 
+type GrpcJs = { credentials: { createInsecure(): unknown } };
+
+function grpcJs(): GrpcJs {
+  try {
+    // grpc-js as @pulumi/pulumi resolves it: the copy its generated stubs use.
+    return createRequire(require.resolve("@pulumi/pulumi"))("@grpc/grpc-js") as GrpcJs;
+  } catch {
+    // A single-file bundle (the plugin's archive) has no package folders, and one grpc-js.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when there is something to say
+    return require("@grpc/grpc-js") as GrpcJs;
+  }
+}
+
 function engineClient(): EngineLog | undefined {
   if (engine || engineAddress === undefined) return engine;
-  // grpc-js as @pulumi/pulumi resolves it, the one its generated stubs use.
-  const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
-  const grpc = fromPulumi("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
+  const grpc = grpcJs();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when there is something to say
   const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb") as { EngineClient: new (addr: string, creds: unknown) => EngineLog };
   engine = new EngineClient(engineAddress, grpc.credentials.createInsecure());

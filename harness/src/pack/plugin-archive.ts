@@ -124,8 +124,8 @@ exec node "$here/${BUNDLE}" "$@"
 /**
  * esbuild over the compiled plugin (plugin/dist/main.js and every package it loads) into one file.
  * Two things differ from the plugin as npm installs it: its package.json is read at bundle time
- * (the version and download URL given here, nothing else), and the engine-log module asks for
- * grpc-js directly, since the bundle has no @pulumi/pulumi folder to resolve it from.
+ * (the version and download URL given here, nothing else), and the engine-log module finds no
+ * @pulumi/pulumi folder to resolve grpc-js from, so it takes the bundle's one (engine-log.ts).
  */
 async function bundle(root: string, entry: string, outfile: string, manifest: { version: string; pluginDownloadURL: string | undefined }): Promise<Metafile> {
   const built = await build({
@@ -141,7 +141,7 @@ async function bundle(root: string, entry: string, outfile: string, manifest: { 
     logLevel: "silent",
     // Strict mode for the whole file, as esbuild's own "use strict" would give, now below the check.
     banner: { js: `"use strict";\n${NODE_CHECK}` },
-    plugins: [pluginManifest(join(root, "plugin", "package.json"), manifest), engineLogWithoutPackageFolders()],
+    plugins: [pluginManifest(join(root, "plugin", "package.json"), manifest)],
   });
   const warnings = built.warnings.map((w) => `${w.location?.file ?? "?"}: ${w.text}`);
   if (warnings.length > 0) throw new PackError(`bundling the plugin: esbuild warned:\n${warnings.join("\n")}`);
@@ -157,33 +157,6 @@ function pluginManifest(path: string, manifest: { version: string; pluginDownloa
           ? { contents: JSON.stringify({ version: manifest.version, pluginDownloadURL: manifest.pluginDownloadURL }), loader: "json" }
           : undefined,
       );
-    },
-  };
-}
-
-/**
- * provider/src/engine-log.ts loads grpc-js through `createRequire(require.resolve("@pulumi/pulumi"))`
- * (the copy @pulumi/pulumi's generated stubs use, when installed from npm). In the bundle there is one
- * grpc-js, the bundled one: the two expressions are rewritten to plain requires of it. Fails loudly
- * if the compiled module no longer has them, rather than bundle a plugin whose warnings get lost.
- */
-function engineLogWithoutPackageFolders(): Plugin {
-  const rewrites: Array<[RegExp, string]> = [
-    [/\(0, \w+\.createRequire\)\(require\.resolve\("@pulumi\/pulumi"\)\)/g, "undefined"],
-    [/\b\w+\("@grpc\/grpc-js"\)/g, 'require("@grpc/grpc-js")'],
-  ];
-  return {
-    name: "ablo-engine-log",
-    setup(b) {
-      b.onLoad({ filter: /[\\/]provider[\\/]dist[\\/]engine-log\.js$/ }, async (args) => {
-        let contents = await readFile(args.path, "utf8");
-        for (const [pattern, replacement] of rewrites) {
-          const n = contents.match(pattern)?.length ?? 0;
-          if (n !== 1) throw new PackError(`bundling the plugin: ${args.path} has ${n} matches of ${pattern} (expected 1): update plugin-archive.ts`);
-          contents = contents.replace(pattern, replacement);
-        }
-        return { contents, loader: "js" };
-      });
     },
   };
 }
