@@ -28,7 +28,7 @@ async function main() {
     .option("--only <which>", "server | pulumi | scale")
     .option("--runs <n>", "engine runs per figure", "3")
     .option("--sizes <list>", "Datasource counts of the scale table", "1,10,100,500")
-    .option("--plugin-ts", "the scale table also runs the plugin from TypeScript (PluginDatasource), beside the YAML program")
+    .option("--plugin-ts", "the scale table also runs the plugin from TypeScript (@ablo/pulumi/plugin), beside the YAML program")
     .parse(process.argv)
     .opts<{ only?: string; runs: string; sizes: string; pluginTs?: boolean }>();
   const only = opts.only;
