@@ -4,18 +4,21 @@
 #   pulumi-language-nodejs          our minimal language host (scripts/engine/langhost; see there why)
 #   pulumi-resource-pulumi-nodejs   the dynamic-provider launcher (runs @pulumi/pulumi's own)
 #   pulumi-language-yaml            Pulumi's YAML language host, a link to setup-yaml-host.sh's build
+#   pulumi-language-python          our minimal Python language host, a link to setup-python-host.sh's
+#                                   build (scripts/engine/pythonhost; see there why)
 # A `pulumi` already on PATH is used when its version is at least the pinned one (and its own YAML
-# host when it has one beside it). Builds are cached outside the work tree, keyed by version and
-# sources, so a second run takes well under a second.
+# and Python hosts when it has them beside it). Builds are cached outside the work tree, keyed by
+# version and sources, so a second run takes well under a second.
 set -euo pipefail
 
 ENGINE_VERSION="v3.274.1" # also pinned in scripts/engine/go.mod; >= the npm @pulumi/pulumi we use
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
 # Keyed by version and by what we build it from (contents only, so every clone shares the cache).
-# That is the modules, our language host, and how they are built and installed (this script and
-# lib/go-build.sh: flags, the launcher written beside them).
-bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go "$here/setup-engine.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
+# That is the modules, our Node.js language host (and the code generation it shares with the Python
+# host), and how they are built and installed (this script and lib/go-build.sh: flags, the launcher
+# written beside them). The YAML and Python hosts have keys of their own.
+bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go "$here/engine/codegenrpc/"*.go "$here/setup-engine.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
 
 source "$here/lib/go-build.sh"
 
@@ -28,28 +31,42 @@ EOF
   chmod +x "$1/pulumi-resource-pulumi-nodejs"
 }
 
-link_yaml_host() { # folder [host]: links the YAML host into the folder, built by us unless given
-  local host="${2:-}"
+link_host() { # language, folder [host]: links that language's host into the folder, built by us unless given
+  local lang="$1" dir="$2" host="${3:-}" name="pulumi-language-$1"
   # Tried once per engine folder: a failed build is not retried at every run (delete the marker to retry).
-  [ -e "$1/.no-yaml-host" ] && [ -z "$host" ] && return 1
-  if [ -z "$host" ] && ! host="$(bash "$here/setup-yaml-host.sh")/pulumi-language-yaml"; then
-    touch "$1/.no-yaml-host"
+  [ -e "$dir/.no-$lang-host" ] && [ -z "$host" ] && return 1
+  if [ -z "$host" ] && ! host="$(bash "$here/setup-$lang-host.sh")/$name"; then
+    touch "$dir/.no-$lang-host"
     return 1
   fi
   # The engine looks for its bundled language hosts beside `pulumi` first (and warns about one found
   # only on PATH); renamed into place so that a concurrent run never sees it missing.
-  if [ "$(readlink "$1/pulumi-language-yaml" 2>/dev/null)" != "$host" ]; then
-    ln -sfn "$host" "$1/.pulumi-language-yaml.$$" && mv -Tf "$1/.pulumi-language-yaml.$$" "$1/pulumi-language-yaml"
+  if [ "$(readlink "$dir/$name" 2>/dev/null)" != "$host" ]; then
+    ln -sfn "$host" "$dir/.$name.$$" && mv -Tf "$dir/.$name.$$" "$dir/$name"
   fi
 }
 
 version_ge() { [ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" = "${2#v}" ]; }
 
-# Node.js programs run without it; only `runtime: yaml` needs the YAML host.
-no_yaml() { say "pulumi-language-yaml could not be built (above): YAML programs will not run; remove $1/.no-yaml-host to retry"; }
+# Node.js programs run without them; only `runtime: yaml` and `runtime: python` need these hosts.
+no_host() { # language, folder
+  local what; case "$1" in yaml) what=YAML ;; python) what=Python ;; *) what="$1" ;; esac
+  say "pulumi-language-$1 could not be built (above): $what programs will not run; remove $2/.no-$1-host to retry"
+}
+
+link_hosts() { # folder [folder of a pulumi found on PATH, whose own hosts come first]
+  local lang
+  for lang in yaml python; do
+    if [ -n "${2:-}" ] && [ -x "$2/pulumi-language-$lang" ]; then
+      link_host "$lang" "$1" "$2/pulumi-language-$lang"
+    elif [ ! -e "$1/.no-$lang-host" ] && ! link_host "$lang" "$1"; then
+      no_host "$lang" "$1"
+    fi
+  done
+}
 
 if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then
-  if [ ! -e "$bin/.no-yaml-host" ]; then link_yaml_host "$bin" || no_yaml "$bin"; fi
+  link_hosts "$bin"
   echo "$bin"; exit 0
 fi
 
@@ -60,12 +77,7 @@ if existing="$(command -v pulumi 2>/dev/null)" && [ -x "$(dirname "$existing")/p
     ln -sf "$existing" "$shim/pulumi"
     ln -sf "$(dirname "$existing")/pulumi-language-nodejs" "$shim/pulumi-language-nodejs"
     install_launcher "$shim"
-    system_yaml="$(dirname "$existing")/pulumi-language-yaml"
-    if [ -x "$system_yaml" ]; then
-      link_yaml_host "$shim" "$system_yaml"
-    elif [ ! -e "$shim/.no-yaml-host" ] && ! link_yaml_host "$shim"; then
-      no_yaml "$shim"
-    fi
+    link_hosts "$shim" "$(dirname "$existing")"
     say "using the pulumi $v found on PATH"
     echo "$shim"; exit 0
   fi
@@ -86,6 +98,6 @@ install_launcher "$tmp"
 mkdir -p "$(dirname "$bin")"
 rm -rf "$bin" && mv "$tmp" "$bin" && rm -f "$bin"/*.log
 trap - EXIT
-link_yaml_host "$bin" || no_yaml "$bin"
+link_hosts "$bin"
 say "ready: $("$bin/pulumi" version) in $bin"
 echo "$bin"

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PluginDatasource } from "@ablo/pulumi";
+import * as ablo from "@ablo/pulumi/plugin";
 
 const config = new pulumi.Config();
 const count = config.requireNumber("count");
@@ -9,7 +9,7 @@ const tag = config.get("tag"); // changing it updates every Datasource's metadat
 const waitForVerification = config.getBoolean("wait"); // false for a server that does not verify
 const fleet = Array.from(
   { length: count },
-  (_, i) => new PluginDatasource(`ds-${i}`, { connectionString: databaseUrl, metadata: { index: String(i), ...(tag ? { tag } : {}) }, waitForVerification }),
+  (_, i) => new ablo.Datasource(`ds-${i}`, { connectionString: databaseUrl, metadata: { index: String(i), ...(tag ? { tag } : {}) }, waitForVerification }),
 );
 
 export const ids = fleet.map((d) => d.id);

@@ -16,7 +16,7 @@ import { abloConfig, createStack, secret, type ProgramStack, type StackConfig } 
  * engine, same run, and the same N API calls made directly with @ablo/client for scale.
  * Verification is off on the server, so no database is dialed and what remains is ours. Beside
  * them, the same Datasources served by the provider plugin (pulumi-resource-ablo) from a Pulumi
- * YAML program, and optionally from the TypeScript program with PluginDatasource.
+ * YAML program, and optionally from the TypeScript program with the generated `ablo.Datasource` (`@ablo/pulumi/plugin`).
  */
 type Op = "up" | "preview" | "update" | "refresh" | "destroy";
 const OPS: Op[] = ["up", "preview", "update", "refresh", "destroy"];
@@ -42,13 +42,13 @@ export interface ScaleRow {
   /** Peak resident memory of the plugin's process (`pulumi-resource-ablo`), MiB. */
   pluginProviderPeakMiB: number;
   pluginStateBytesPerResource: number;
-  /** The plugin from the TypeScript fleet program with PluginDatasource (bench/plugin-program), when measured. */
+  /** The plugin from the TypeScript fleet program with `ablo.Datasource` of `@ablo/pulumi/plugin` (bench/plugin-program), when measured. */
   pluginTs?: { times: Record<Op, number>; providerPeakMiB: number; stateBytesPerResource: number };
 }
 
 /** Which plugin programs a run measures beside ours and the floor. */
 export interface ScaleOptions {
-  /** Also the TypeScript PluginDatasource program (the YAML program is always measured). */
+  /** Also the TypeScript program of the plugin, `@ablo/pulumi/plugin` (the YAML program is always measured). */
   pluginTs?: boolean;
 }
 

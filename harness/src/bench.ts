@@ -33,7 +33,7 @@ async function main() {
     .option("--only <which>", "server | pulumi | scale | orgsize")
     .option("--runs <n>", "engine runs per figure", "3")
     .option("--sizes <list>", "Datasource counts of the scale table", "1,10,100,500")
-    .option("--plugin-ts", "the scale table also runs the plugin from TypeScript (PluginDatasource), beside the YAML program")
+    .option("--plugin-ts", "the scale table also runs the plugin from TypeScript (@ablo/pulumi/plugin), beside the YAML program")
     .option("--org-sizes <list>", "datasources seeded into the organization, for the orgsize rows", "0,1000,10000")
     .option("--surfaces <list>", "API surfaces of the orgsize rows (full, minimal)", "full,minimal")
     .parse(process.argv)

@@ -95,10 +95,16 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
     ...(pluginDownloadURL ? { pluginDownloadURL } : {}),
     description: "Registers PostgreSQL databases with Ablo as datasources.",
     license: "Apache-2.0",
-    // The npm package of this resource for TypeScript: the SDK's entry point that exports it under
-    // the schema's name. (The engine's loader drops it when `pulumi import` generates code: see
+    // What Pulumi's SDK generators read (`npm run gen-sdk` writes sdk/src/plugin and sdk/python).
+    // TypeScript: the SDK's entry point that exports the generated code. Python: the module
+    // `pulumi_ablo` (the name `pulumi import` writes too), built with a pyproject.toml. Both carry
+    // this schema's version, so that a program asks the engine for the plugin of that version. (The
+    // engine's loader drops these sections when `pulumi import` generates code: see
     // scripts/engine/langhost/codegen.go.)
-    language: { nodejs: { packageName: "@ablo/pulumi/plugin" } },
+    language: {
+      nodejs: { packageName: "@ablo/pulumi/plugin", respectSchemaVersion: true },
+      python: { packageName: "pulumi_ablo", pyproject: { enabled: true }, respectSchemaVersion: true },
+    },
     config: { variables: CONFIG_PROPERTIES },
     provider: { description: "The Ablo provider: an API key and, optionally, a base URL.", inputProperties: CONFIG_PROPERTIES },
     resources: {

@@ -29,7 +29,7 @@ export function datasourceProps(inputs: Record<string, unknown> = {}): Record<st
   return props;
 }
 
-/** The inputs both hosts take; the connection string secret even when the program passes a plain string. */
+/** The inputs of a Datasource; the connection string secret even when the program passes a plain string. */
 export function sharedInputs(args: {
   connectionString: pulumi.Input<string>;
   schema?: pulumi.Input<string> | undefined;
@@ -46,7 +46,7 @@ export function sharedInputs(args: {
 
 type Out = Required<DatasourceOutputs>;
 
-/** The outputs of a Datasource, whichever host serves it: the dynamic provider or the plugin. */
+/** The outputs of a dynamic Datasource (the plugin's are declared by the generated SDK, src/plugin). */
 export abstract class DatasourceResource extends pulumi.CustomResource {
   declare readonly status: pulumi.Output<Out["status"]>;
   declare readonly livemode: pulumi.Output<Out["livemode"]>;

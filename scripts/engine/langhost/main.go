@@ -6,7 +6,8 @@
 // served. The host's job is small: start `node @pulumi/pulumi/cmd/run` for programs and
 // `@pulumi/pulumi/cmd/run-policy-pack` for policy packs with the arguments the Node SDK expects.
 // Everything else (the engine, the SDK, the policy runtime) is Pulumi's own code.
-// Code generation (what `pulumi import` prints) is Pulumi's own TypeScript generator (codegen.go).
+// Code generation (what `pulumi import` prints, and `pulumi package gen-sdk --language nodejs`) is
+// Pulumi's own TypeScript generator (codegen.go).
 // Left out on purpose: `pulumi new` templates, dependency installation (our scripts run npm),
 // debugger attach, bun.
 package main
