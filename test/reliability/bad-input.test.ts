@@ -7,6 +7,7 @@ import { checkConnectionString, classifyHost, isConnectionStringError, parseConn
 import { fullReliabilityRun, recordFigures, startAbloLocal, type AbloLocal, type FigureRow } from "@ablo/harness";
 import { DEFAULT_BODY_LIMIT } from "ablo-local";
 import { checkInputs, datasourceProvider, UNKNOWN } from "@ablo/provider";
+import { apiError, TestServer } from "../client/helpers/server";
 
 // Bad input, fuzzed with fast-check, against three layers: the provider's check (what `pulumi
 // preview` runs), the connection-string parser and classifier, and the API server's request
@@ -334,7 +335,16 @@ const validBase = (): Record<string, unknown> => ({ connectionString: GOOD_URL, 
 
 describe("(a) the provider's check: never throws, names the property, never shows the password", () => {
   const savedKey = process.env.ABLO_API_KEY;
-  afterAll(() => {
+  // Check asks the base URL once per key whether it is the Ablo API: an API on loopback that knows
+  // no datasource and takes any key, so that only the inputs decide the failures here.
+  let api: TestServer;
+  beforeAll(async () => {
+    api = await TestServer.start((_req, res) => apiError(res, 404, { type: "invalid_request_error", code: "resource_missing", message: "No such datasource" }));
+    process.env.ABLO_BASE_URL = api.url;
+  });
+  afterAll(async () => {
+    delete process.env.ABLO_BASE_URL;
+    await api.close();
     if (savedKey === undefined) delete process.env.ABLO_API_KEY;
     else process.env.ABLO_API_KEY = savedKey;
   });
