@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join, sep } from "node:path";
 import { promisify } from "node:util";
 import { filesContaining, loginRole, REPO_ROOT, runPulumi, secret, writePluginArchives, type PluginArchive, type ProgramStack } from "@ablo/harness";
 import { serveFolder, type FileServer } from "./file-server";
@@ -33,6 +33,12 @@ const INSTALLS = {
   // Where the engine would look for a plugin without a download URL (Pulumi's GitHub releases): a
   // closed port on loopback instead, so that a mistake fails here rather than going out.
   PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: "^github://=http://127.0.0.1:9",
+  // `npm test` puts the workspace's node_modules/.bin on PATH, which holds this clone's
+  // pulumi-resource-ablo: the engine would take it from there instead of installing the plugin.
+  // This Node (>= 22) stays first: the plugin needs it.
+  PATH: [dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter).filter((dir) => !dir.endsWith(`${sep}node_modules${sep}.bin`))].join(
+    delimiter,
+  ),
 };
 
 const bumpMinor = (v: string) => {
