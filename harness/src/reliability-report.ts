@@ -11,8 +11,11 @@ const HEADER = `# Reliability suite
 
 \`npm run reliability\` runs every suite in this folder at full size through the real engine, a real
 ablo-local and a real PostgreSQL, and rewrites the figures below; \`npm test\` runs the same suites at
-CI size (their figures are not written here). Targets: duplicates 0 and orphans 0 in every round;
-first \`up\` and first \`destroy\` converge in at least 19 of 20 rounds at the 30 % mix; zero canary hits.
+CI size (their figures are not written here). The fault and crash suites run against ablo-local's
+whole contract and against its minimal surface (create, retrieve and delete only, as the API
+reference documents plus get and delete by id: no list, no update). Targets: duplicates 0 and
+orphans 0 in every round; first \`up\` and first \`destroy\` converge in at least 19 of 20 rounds at the
+fault mix; zero canary hits.
 
 | suite | file |
 |---|---|
