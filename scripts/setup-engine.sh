@@ -18,7 +18,7 @@ cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
 # That is the modules, our Node.js language host (and the code generation it shares with the Python
 # host), and how they are built and installed (this script and lib/go-build.sh: flags, the launcher
 # written beside them). The YAML and Python hosts have keys of their own.
-bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go "$here/engine/codegenrpc/"*.go "$here/setup-engine.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
+bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go "$here/engine/codegenrpc/"*.go "$here/engine/hostbase/"*.go "$here/setup-engine.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
 
 source "$here/lib/go-build.sh"
 

@@ -13,7 +13,7 @@ mod="$here/engine"
 ENGINE_VERSION="$(awk '$1 == "github.com/pulumi/pulumi/sdk/v3" { print $2 }' "$mod/go.mod")"
 [ -n "$ENGINE_VERSION" ] || { echo "[engine] FAILED: no github.com/pulumi/pulumi/sdk/v3 requirement in $mod/go.mod" >&2; exit 1; }
 cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
-dir="$cache/python-host-$ENGINE_VERSION-$(cat "$mod/go.mod" "$mod/go.sum" "$mod/pythonhost/"* "$mod/codegenrpc/"*.go "$here/setup-python-host.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
+dir="$cache/python-host-$ENGINE_VERSION-$(cat "$mod/go.mod" "$mod/go.sum" "$mod/pythonhost/"* "$mod/codegenrpc/"*.go "$mod/hostbase/"*.go "$here/setup-python-host.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
 
 if [ -x "$dir/pulumi-language-python" ]; then
   echo "$dir"; exit 0

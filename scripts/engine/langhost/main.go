@@ -16,11 +16,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,63 +26,25 @@ import (
 
 	"github.com/google/shlex"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/ablo/pulumi-ablo/engine/hostbase"
 )
 
 // The Node SDK exits with this code after it has already shown the user an actionable message.
 const exitCodeAlreadyReported = 32
 
 func main() {
-	tracing := flag.String("tracing", "", "Zipkin-compatible tracing endpoint (passed through to the SDK)")
-	showVersion := flag.Bool("version", false, "print the version and exit")
-	flag.Parse()
-	if *showVersion {
-		fmt.Println(version.Version)
-		return
-	}
-	logging.InitLogging(false, 0, false)
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	cancel := make(chan bool)
-	go func() { <-ctx.Done(); close(cancel) }()
-
-	h := &host{tracing: *tracing}
-	if args := flag.Args(); len(args) > 0 {
-		h.engineAddress = args[0]
-		if err := rpcutil.Healthcheck(ctx, h.engineAddress, 5*time.Minute, stop); err != nil {
-			cmdutil.Exit(fmt.Errorf("could not start health check: %w", err))
-		}
-	}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: cancel,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
-			return nil
-		},
-	})
-	if err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start language host: %w", err))
-	}
-	fmt.Printf("%d\n", handle.Port) // the engine reads our port from the first line
-	if err := <-handle.Done; err != nil {
-		cmdutil.Exit(err)
-	}
+	hostbase.Main(func(b *hostbase.Base) pulumirpc.LanguageRuntimeServer { return &host{Base: b} })
 }
 
 type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engineAddress string
-	tracing       string
+	*hostbase.Base
 }
 
 type options struct {
@@ -144,16 +104,6 @@ func resolveModule(dir, module string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-func (h *host) Handshake(ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.engineAddress = req.EngineAddress
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
 // Plugins are provisioned by our setup script, never downloaded, so we report none.
 func (h *host) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
@@ -182,10 +132,6 @@ func (h *host) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.About
 		return nil, err
 	}
 	return &pulumirpc.AboutResponse{Executable: "node", Version: strings.TrimSpace(string(out))}, nil
-}
-
-func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, nil
 }
 
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
@@ -223,7 +169,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		}
 	}
 	flagArg("monitor", req.GetMonitorAddress())
-	flagArg("engine", h.engineAddress)
+	flagArg("engine", h.EngineAddress)
 	flagArg("organization", req.GetOrganization())
 	flagArg("project", req.GetProject())
 	flagArg("root-directory", info.GetRootDirectory())
@@ -233,7 +179,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		args = append(args, "--dry-run")
 	}
 	flagArg("parallel", strconv.Itoa(int(req.GetParallel())))
-	flagArg("tracing", h.tracing)
+	flagArg("tracing", h.Tracing)
 	args = append(args, info.GetEntryPoint())
 	args = append(args, req.GetArgs()...)
 

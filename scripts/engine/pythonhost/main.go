@@ -24,23 +24,19 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/ablo/pulumi-ablo/engine/hostbase"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 )
 
@@ -51,47 +47,11 @@ var runScript string
 const exitCodeAlreadyReported = 32
 
 func main() {
-	tracing := flag.String("tracing", "", "Zipkin-compatible tracing endpoint (passed through to the SDK)")
-	showVersion := flag.Bool("version", false, "print the version and exit")
-	flag.Parse()
-	if *showVersion {
-		fmt.Println(version.Version)
-		return
-	}
-	logging.InitLogging(false, 0, false)
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	cancel := make(chan bool)
-	go func() { <-ctx.Done(); close(cancel) }()
-
-	h := &host{tracing: *tracing}
-	if args := flag.Args(); len(args) > 0 {
-		h.engineAddress = args[0]
-		if err := rpcutil.Healthcheck(ctx, h.engineAddress, 5*time.Minute, stop); err != nil {
-			cmdutil.Exit(fmt.Errorf("could not start health check: %w", err))
-		}
-	}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: cancel,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
-			return nil
-		},
-	})
-	if err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start language host: %w", err))
-	}
-	fmt.Printf("%d\n", handle.Port) // the engine reads our port from the first line
-	if err := <-handle.Done; err != nil {
-		cmdutil.Exit(err)
-	}
+	hostbase.Main(func(b *hostbase.Base) pulumirpc.LanguageRuntimeServer { return &host{Base: b} })
 }
 
 type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engineAddress string
-	tracing       string
+	*hostbase.Base
 }
 
 // options reads Pulumi.yaml's runtime options: virtualenv (relative to the project's root) and
@@ -135,20 +95,6 @@ func resolve(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
 	return toolchain.ResolveToolchain(o)
 }
 
-func (h *host) Handshake(ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.engineAddress = req.EngineAddress
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, nil
-}
-
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	tc, err := resolve(req.GetInfo())
 	if err != nil {
@@ -165,7 +111,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		}
 	}
 	flagArg("monitor", req.GetMonitorAddress())
-	flagArg("engine", h.engineAddress)
+	flagArg("engine", h.EngineAddress)
 	flagArg("project", req.GetProject())
 	flagArg("root_directory", req.GetInfo().GetRootDirectory())
 	flagArg("stack", req.GetStack())
@@ -173,7 +119,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	flagArg("pwd", req.GetPwd())
 	flagArg("dry_run", strconv.FormatBool(req.GetDryRun()))
 	flagArg("parallel", strconv.Itoa(int(req.GetParallel())))
-	flagArg("tracing", h.tracing)
+	flagArg("tracing", h.Tracing)
 	args = append(args, req.GetInfo().GetEntryPoint())
 	args = append(args, req.GetArgs()...)
 
