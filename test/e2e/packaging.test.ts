@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { filesContaining, PACK_TARGETS, REPO_ROOT, secret, type ProgramStack, loginRole } from "@ablo/harness";
+import { writeUserProject } from "./user-project";
 import { startSuite, type PostgresSuite } from "./helpers";
 
 // What a user does with `npm run pack`: installs the tarballs with npm into a new project outside
@@ -46,24 +47,6 @@ async function resolved(request: string, from = project): Promise<string> {
 }
 const ids = () => suite.server.ids();
 
-const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import { Datasource } from "@ablo/pulumi";
-
-const config = new pulumi.Config();
-const orders = new Datasource("orders", {
-  connectionString: config.requireSecret("databaseUrl"),
-  metadata: { team: "platform" },
-});
-export const id = orders.id;
-export const status = orders.status;
-`;
-// Pulumi's TypeScript template, plus esModuleInterop: zod's own declarations need it when tsc
-// checks every declaration file (no skipLibCheck here, so ours are checked too).
-const TSCONFIG = {
-  compilerOptions: { strict: true, outDir: "bin", target: "es2020", module: "commonjs", moduleResolution: "node", esModuleInterop: true },
-  files: ["index.ts"],
-};
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ablo-packaging-"));
   project = join(work, "my-datasources");
@@ -92,16 +75,7 @@ test("npm run pack builds and writes one tarball per user-facing package", async
 test("the tarballs install into a new project outside the repository, which resolves @ablo/* from them", async () => {
   expect(relative(REPO_ROOT, project).startsWith(`..${sep}`)).toBe(true);
   await mkdir(project);
-  const pkg = {
-    name: "my-datasources",
-    private: true,
-    dependencies: { "@pulumi/pulumi": "3.270.0" },
-    devDependencies: { "@types/node": "^22.19.0", typescript: "5.9.3" },
-  };
-  await writeFile(join(project, "package.json"), JSON.stringify(pkg, null, 2));
-  await writeFile(join(project, "Pulumi.yaml"), "name: my-datasources\nruntime: nodejs\n");
-  await writeFile(join(project, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
-  await writeFile(join(project, "index.ts"), PROGRAM);
+  await writeUserProject(project, { "@pulumi/pulumi": "3.270.0" });
 
   // As the README says: npm install <tarballs>, which names them from their own package.json.
   const install = await must("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs], project);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { filesContaining, loginRole, packAll, REPO_ROOT, secret, type ProgramStack, type Tarball } from "@ablo/harness";
+import { writeUserProject } from "./user-project";
 import { startSuite, type PostgresSuite } from "./helpers";
 import { npm, startNpmRegistry, type NpmRegistry } from "./npm-registry";
 
@@ -26,22 +27,6 @@ let version: string;
 let project: string;
 let suite: PostgresSuite;
 let stack: ProgramStack;
-
-const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import { Datasource } from "@ablo/pulumi";
-
-const config = new pulumi.Config();
-const orders = new Datasource("orders", {
-  connectionString: config.requireSecret("databaseUrl"),
-  metadata: { team: "platform" },
-});
-export const id = orders.id;
-export const status = orders.status;
-`;
-const TSCONFIG = {
-  compilerOptions: { strict: true, outDir: "bin", target: "es2020", module: "commonjs", moduleResolution: "node", esModuleInterop: true },
-  files: ["index.ts"],
-};
 
 /** Where `request` resolves from `folder`, as that folder's own Node sees it. */
 async function resolvedFrom(folder: string, request: string): Promise<string> {
@@ -84,11 +69,7 @@ test("a new project outside the repository installs them by name and version fro
   await mkdir(project);
   // The registry for the @ablo scope; everything else from npm's own registry, as configured.
   await writeFile(join(project, ".npmrc"), `@ablo:registry=${registry.url}\n`);
-  const pkg = { name: "my-datasources", private: true, devDependencies: { "@types/node": "^22.19.0", typescript: "5.9.3" } };
-  await writeFile(join(project, "package.json"), JSON.stringify(pkg, null, 2));
-  await writeFile(join(project, "Pulumi.yaml"), "name: my-datasources\nruntime: nodejs\n");
-  await writeFile(join(project, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
-  await writeFile(join(project, "index.ts"), PROGRAM);
+  await writeUserProject(project);
 
   const started = performance.now();
   await npm(
