@@ -26,6 +26,8 @@ const MIB = 1 << 20;
 
 /** The password in every generated connection string. Alphanumeric, so it reads the same encoded or not. */
 const CANARY = `Cnry${randomBytes(8).toString("hex")}Pw`;
+/** A password of the canary's shape that is not the canary: for fields the API answers with by design. */
+const LOOKALIKE = `Lkal${randomBytes(8).toString("hex")}Pw`;
 /** The API key of the provider runs: as secret as the password. */
 const KEY_CANARY = `sk_test_KeyCnry${randomBytes(8).toString("hex")}`;
 const GOOD_URL = `postgres://app:${CANARY}@db.example.com:5432/shop?sslmode=require`;
@@ -599,7 +601,7 @@ function judge(t: Tally, a: Answer | undefined, allowedOk: (json: unknown) => bo
   const blob = `${a.text}\n${JSON.stringify([...a.headers])}`;
   if (blob.includes(CANARY)) {
     t.secretHits++;
-    throw new Error(`answer ${a.status} holds the canary`);
+    throw new Error(`answer ${a.status} holds the canary (at ${canaryPath(a.text)})`);
   }
   if (a.status >= 500) {
     bump5xx(t);
@@ -616,6 +618,24 @@ function judge(t: Tally, a: Answer | undefined, allowedOk: (json: unknown) => bo
     expect(e.data.error.request_id).toBe(rid);
   } else {
     expect(allowedOk(json)).toBe(true);
+  }
+}
+
+/** Where in an answer the canary is: a JSON path, or "headers or unparsed text". */
+function canaryPath(text: string): string {
+  const walk = (v: unknown, path: string): string | undefined => {
+    if (typeof v === "string") return v.includes(CANARY) ? path || "$" : undefined;
+    if (v === null || typeof v !== "object") return undefined;
+    for (const [k, child] of Object.entries(v)) {
+      const hit = walk(child, `${path}.${k}`);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  };
+  try {
+    return walk(JSON.parse(text), "") ?? "headers";
+  } catch {
+    return "unparsed text";
   }
 }
 
@@ -673,19 +693,25 @@ describe("(c) ablo-local over real HTTP: never a 5xx, always the JSON error shap
     await api?.stop();
   });
 
-  /** A string for a JSON field: canary URLs, nasty and huge-ish strings (bodies stay under the 64 KiB limit). */
-  const fieldString = fc.oneof(
-    canaryUrl.filter((s) => s.length < 20_000),
-    anyString,
-    fc
-      .tuple(fc.oneof(anyString, nastyChar), fc.integer({ min: 1_000, max: 60_000 }))
-      .map(([c, n]) => (c || "z").repeat(Math.ceil(n / Math.max(1, (c || "z").length)))),
-    nastyChar,
-  );
+  /** A string for a JSON field: `urls` (canary URLs or look-alikes), nasty and huge-ish strings (bodies stay under the 64 KiB limit). */
+  const stringOf = (urls: fc.Arbitrary<string>) =>
+    fc.oneof(
+      urls.filter((s) => s.length < 20_000),
+      anyString,
+      fc
+        .tuple(fc.oneof(anyString, nastyChar), fc.integer({ min: 1_000, max: 60_000 }))
+        .map(([c, n]) => (c || "z").repeat(Math.ceil(n / Math.max(1, (c || "z").length)))),
+      nastyChar,
+    );
+  const fieldString = stringOf(canaryUrl);
+  // Metadata is the user's own plain text, which the API keeps and answers with (as Stripe's does):
+  // a connection string put there comes back by design, so its values carry a look-alike password,
+  // and a canary in any answer still means the API echoed a connectionString.
+  const metadataString = stringOf(canaryUrl.map((s) => s.split(CANARY).join(LOOKALIKE)));
   const jsonWrong = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }));
   const fieldValue = fc.oneof({ arbitrary: fieldString, weight: 3 }, { arbitrary: jsonWrong, weight: 2 });
   const metadataValue = fc.oneof(
-    fc.dictionary(fc.oneof(anyString, fc.constantFrom("", "k".repeat(41), "team")), fc.oneof(fieldString, jsonWrong), { maxKeys: 5 }),
+    fc.dictionary(fc.oneof(anyString, fc.constantFrom("", "k".repeat(41), "team")), fc.oneof(metadataString, jsonWrong), { maxKeys: 5 }),
     fc.constant(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"]))),
     jsonWrong,
   );
