@@ -113,6 +113,10 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
       if (!target.user) failures.push({ property: "connectionString", reason: "connectionString must name a user (postgres://user:password@host/db)" });
       const unreadable = unreadableHost(parsed);
       if (unreadable !== undefined) failures.push({ property: "connectionString", reason: unreadable });
+      const credentials = credentialsInMetadata(news.metadata, parsed.password);
+      // The engine prints the value of a failure's top-level property: not a map holding a credential.
+      if (credentials.length > 0) for (const f of failures) if (f.property === "metadata") f.property = "metadata.*";
+      failures.push(...credentials);
     } catch (err) {
       failures.push({ property: "connectionString", reason: safeReason(err) });
     }
@@ -120,6 +124,40 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
   // The inputs as given: defaults are applied where they are used (create, update, diff), not
   // stored, because every byte of a resource's state is written again at each step of an update.
   return { inputs: { ...news }, failures };
+}
+
+/** Shorter passwords are not looked for in metadata: too many ordinary words would match. */
+const MIN_PASSWORD_SEARCHED = 8;
+/** A postgres URL with a password in its userinfo. */
+const URL_WITH_PASSWORD = /postgres(?:ql)?:\/\/[^\s/@:]*:[^\s/@]+@/i;
+
+/**
+ * Metadata is plain text wherever it goes (state, the API's answers, the console): a value that
+ * holds the connection string's password, or any postgres URL with a password, is refused at
+ * preview rather than kept there. The reason names the key, never the value.
+ */
+function credentialsInMetadata(metadata: unknown, password: string | undefined): CheckFailure[] {
+  if (metadata === null || typeof metadata !== "object" || isUnknown(metadata)) return [];
+  const what = (text: string): string | undefined =>
+    password !== undefined && password.length >= MIN_PASSWORD_SEARCHED && text.includes(password)
+      ? "the connection string's password"
+      : URL_WITH_PASSWORD.test(text)
+        ? "a connection string with a password"
+        : undefined;
+  const failures: CheckFailure[] = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    const inKey = what(key);
+    // A key holding a credential is not quoted, even in the property's name; nor is the property
+    // the whole map, whose value the engine would print.
+    const property = inKey === undefined ? `metadata.${key}` : "metadata.<key>";
+    const found = inKey ?? (typeof value === "string" && !isUnknown(value) ? what(value) : undefined);
+    if (found === undefined) continue;
+    failures.push({
+      property,
+      reason: `${inKey === undefined ? property : "a metadata key"} holds ${found}: metadata is kept and shown in plain text (state, the API's answers); keep credentials in connectionString, which is a secret`,
+    });
+  }
+  return failures;
 }
 
 /** A reason safe to show: our typed errors are credential-free by construction; anything else is not trusted. */

@@ -60,6 +60,11 @@ describe.each(["full", "minimal"] as const)("%s API surface", (surface) => {
     const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
       ["wrong scheme", () => setDatabaseUrl(`mysql://app:${CANARY}@127.0.0.1/shop`), /property connectionString .*postgres:\/\//],
       ["bad metadata", () => stack.setConfig({ [`metadata.${"k".repeat(41)}`]: { value: "v", path: true } }), /property metadata/],
+      [
+        "a credential in metadata",
+        () => stack.setConfig({ "metadata.replica": { value: "postgresql://ro:not-the-canary@replica.example.com/shop", path: true } }),
+        /property metadata\.replica .*holds a connection string with a password/,
+      ],
       ["sandbox key with a live id", () => stack.setConfig({ adoptId: "ds_1A2b3C" }), /property adoptId .*live datasource but ablo:apiKey is a test key/],
       ["missing key", () => stack.ok(["config", "rm", "ablo:apiKey"]), /property ablo:apiKey .*No Ablo API key/],
     ];
@@ -229,12 +234,13 @@ describe.each(["full", "minimal"] as const)("%s API surface", (surface) => {
 
   test("another stack of the same program and inputs in the same organization gets its own datasource", async () => {
     const ours = (await outputs()).id as string;
-    const other = await suite.stack(program, { databaseUrl: secret(suite.pg.url("app", CANARY, "billing")) }, { stack: "other" });
+    const other = await suite.stack(program, { databaseUrl: secret(suite.pg.url("app", CANARY, "billing")) }, { stack: `${suite.ws.stack}-other` });
     await other.ok(["up", "--yes", "--skip-preview"]);
     const theirs = (await other.outputs()).id as string;
     expect(theirs).not.toBe(ours);
     expect((await suite.server.ids()).sort()).toEqual([ours, theirs].sort());
     await other.ok(["destroy", "--yes", "--skip-preview"]);
+    await other.remove(); // and its Pulumi.<stack>.yaml in the program's folder
     // Both stacks are of one program folder, which selects one at a time.
     await stack.ok(["stack", "select", suite.ws.stack]);
     expect(await suite.server.ids()).toEqual([ours]);

@@ -57,6 +57,36 @@ describe("check", () => {
     expect(checkInputs({ connectionString: url({ host }) }).failures).toEqual([]);
   });
 
+  test.each([
+    ["the password", { note: `rotated to ${CANARY}` }, "metadata.note", "the connection string's password"],
+    ["the whole connection string", { source: url() }, "metadata.source", "the connection string's password"],
+    [
+      "another connection string with a password",
+      { replica: "postgresql://ro:other-secret@replica.example.com/shop" },
+      "metadata.replica",
+      "a connection string with a password",
+    ],
+    ["the password, as a key (not quoted)", { [CANARY]: "x" }, "metadata.<key>", "the connection string's password"],
+  ])("metadata holding %s fails at preview, naming the key, never quoting the value", (_what, metadata, property, found) => {
+    const { failures } = checkInputs({ connectionString: url(), metadata });
+    expect(failures).toEqual([{ property, reason: expect.stringContaining(`holds ${found}: metadata is kept and shown in plain text`) }]);
+    expect(JSON.stringify(failures)).not.toMatch(new RegExp(`${CANARY}|other-secret`));
+  });
+
+  test("with a credential in metadata, no failure names the whole map, whose value the engine would print", () => {
+    const metadata = { ...Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])), note: CANARY };
+    const { failures } = checkInputs({ connectionString: url(), metadata });
+    expect(failures.map((f) => f.property).sort()).toEqual(["metadata.*", "metadata.note"]);
+  });
+
+  test.each([
+    ["a URL without a password", { docs: "postgres://db.example.com/shop" }],
+    ["a short password's letters in an ordinary word", { team: "admin" }],
+    ["an unrelated value", { team: "data", env: "prod" }],
+  ])("metadata without a credential passes (%s)", (_what, metadata) => {
+    expect(checkInputs({ connectionString: url({ pw: "admin" }), metadata }).failures).toEqual([]);
+  });
+
   test("an adoptId of the other mode than the key is a failure; the id is shown only when it has the shape of an id", async () => {
     const saved = process.env.ABLO_API_KEY;
     process.env.ABLO_API_KEY = "sk_test_inputsdiff";
