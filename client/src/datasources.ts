@@ -118,21 +118,35 @@ export class Datasources {
    */
   async probe(baseUrl: string): Promise<void> {
     const id = `${tokenMode(this.#apiKey) === "live" ? ID_PREFIX.directLive : ID_PREFIX.directTest}abloprobe0`;
-    const path = `${COLLECTION}/${id}`;
+    const started = Date.now();
     const fail = (why: string) =>
       new AbloEndpointError({ type: "configuration_error", code: "endpoint_unusable", param: "baseUrl", message: `${baseUrl} ${why}` });
+    const asked = await this.#notAblo({ method: "GET", path: `${COLLECTION}/${id}`, route: ITEM_ROUTE, budgetMs: PROBE_BUDGET_MS }, fail);
+    if (asked === undefined) return;
+    // The retrieve route is our inference: an API without it may answer a bare 404 page. Before
+    // judging, ask the documented route with no connection string, which the API refuses (400 in
+    // its error shape) without making anything.
+    const documented = await this.#notAblo(
+      { method: "POST", path: COLLECTION, body: {}, budgetMs: Math.max(1_000, PROBE_BUDGET_MS - (Date.now() - started)) },
+      fail,
+    );
+    if (documented === undefined) return;
+    throw fail(`does not answer like the Ablo API: GET ${ITEM_ROUTE} got ${asked}, and POST ${COLLECTION} without a connection string got ${documented}`);
+  }
+
+  /** What came back, for the message, unless it is an answer in the API's error shape (any status). */
+  async #notAblo(spec: RequestSpec, fail: (why: string) => AbloEndpointError): Promise<string | undefined> {
     let res;
     try {
-      res = await this.#transport.request({ method: "GET", path, route: ITEM_ROUTE, budgetMs: PROBE_BUDGET_MS });
+      res = await this.#transport.request(spec);
     } catch (err) {
       if (err instanceof AbloAuthenticationError) throw err;
       if (err instanceof AbloConnectionError || err instanceof AbloTimeoutError) throw fail(`cannot be reached: ${err.message}`);
-      if (err instanceof AbloError && err.foreignAnswer) {
-        throw fail(`does not answer like the Ablo API: GET ${ITEM_ROUTE} got HTTP ${err.statusCode ?? "?"} without an Ablo error body`);
-      }
-      return; // the API's own error shape: this is Ablo
+      if (err instanceof AbloError && err.foreignAnswer) return `HTTP ${err.statusCode ?? "?"} without an Ablo error body`;
+      return undefined;
     }
-    if (res.notJson) throw fail(`does not answer like the Ablo API: GET ${ITEM_ROUTE} got HTTP ${res.status} that is not JSON`);
+    // A 2xx: a datasource's id cannot be abloprobe0, and a create without a connection string is refused.
+    return res.notJson ? `HTTP ${res.status} that is not JSON` : `HTTP ${res.status} where an error was due`;
   }
 
   /** Metadata, or credential rotation: a new connection string for the same host, port and database. */

@@ -63,6 +63,19 @@ describe("probe: is the base URL the Ablo API?", () => {
     await clientFor(server).probe();
   });
 
+  it("an API without the retrieve route (an HTML 404 page for it) passes on the documented route's 400, and nothing is created", async () => {
+    server.handler = (req, res) => {
+      if (req.method === "POST" && req.url === "/v1/datasources") {
+        return apiError(res, 400, { type: "invalid_request_error", code: "parameter_missing", param: "connectionString", message: "Missing connectionString" });
+      }
+      res.writeHead(404, { "Content-Type": "text/html" });
+      res.end("<h1>Not Found</h1>");
+    };
+    await clientFor(server).probe();
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /v1/datasources/ds_test_abloprobe0", "POST /v1/datasources"]);
+    expect(server.requests[1]!.body).toBe("{}");
+  });
+
   it("a refused key is the authentication error", async () => {
     server.handler = (_req, res) => apiError(res, 401, { type: "authentication_error", message: "Invalid API key" });
     expect(await rejectionOf(() => clientFor(server).probe())).toBeInstanceOf(AbloAuthenticationError);

@@ -95,6 +95,56 @@ test.each([
   expect(out).toContain(`ablo:baseUrl: ${url} does not answer like the Ablo API`);
 });
 
+/**
+ * A server we did not write the way ablo-local is: it serves the documented create and, as any
+ * REST API would, delete by id; everything else (retrieve, list, update) is an HTML 404 page.
+ * Forwards to ablo-local.
+ */
+async function documentedOnly(target: string): Promise<{ url: string; seen: string[] }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const path = req.url ?? "";
+      seen.push(`${req.method} ${path.replace(/ds_test_[A-Za-z0-9]+/, "{id}")}`);
+      const served = (req.method === "POST" && path === "/v1/datasources") || (req.method === "DELETE" && /^\/v1\/datasources\/[A-Za-z0-9_]+$/.test(path));
+      if (!served) {
+        res.writeHead(404, { "Content-Type": "text/html" });
+        res.end("<html><h1>Not Found</h1></html>");
+        return;
+      }
+      const pass = ["authorization", "content-type", "idempotency-key", "user-agent"];
+      const headers = Object.fromEntries(pass.filter((h) => req.headers[h] !== undefined).map((h) => [h, String(req.headers[h])]));
+      fetch(`${target}${path}`, { method: req.method, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) })
+        .then(async (r) => {
+          const back = ["content-type", "request-id", "idempotent-replayed"].filter((h) => r.headers.has(h));
+          res.writeHead(r.status, Object.fromEntries(back.map((h) => [h, r.headers.get(h)!])));
+          res.end(Buffer.from(await r.arrayBuffer()));
+        })
+        .catch(() => res.destroy());
+    });
+  });
+  others.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, seen };
+}
+
+test("an API serving only create and delete (an HTML 404 page for the rest) is not taken for a wrong endpoint: up, no-change preview, destroy", async () => {
+  const api = await documentedOnly(suite.api.baseUrl);
+  await stack.setConfig({ "ablo:baseUrl": api.url, "ablo:apiKey": secret(suite.key) });
+  const up = await stack.ok(["up", "--yes"]);
+  expect(up.stdout).toContain("this Ablo API does not serve GET /v1/datasources/{id}");
+  // The probe found the retrieve route missing and asked the documented route, once per process.
+  expect(api.seen).toContain("POST /v1/datasources");
+  expect(await suite.server.ids()).toHaveLength(1);
+  await stack.ok(["preview", "--expect-no-changes"]);
+  await stack.ok(["destroy", "--yes"]);
+  expect(await suite.server.ids()).toEqual([]);
+  expect(api.seen.filter((r) => r.startsWith("DELETE"))).toHaveLength(1);
+});
+
 test("a refused API key fails the preview by name", async () => {
   await stack.setConfig({ "ablo:apiKey": secret("sk_test_notakey0000000000") });
   const out = await previewAgainst("refused API key", suite.api.baseUrl);
