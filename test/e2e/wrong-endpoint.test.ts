@@ -24,6 +24,11 @@ async function foreignServer(status: number, contentType: string, body: string):
     res.writeHead(status, { "Content-Type": contentType });
     res.end(body);
   });
+  return listening(server);
+}
+
+/** Starts `server` on a free loopback port (closed after the suite); its base URL. */
+async function listening(server: Server): Promise<string> {
   others.push(server);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address();
@@ -125,10 +130,7 @@ async function documentedOnly(target: string): Promise<{ url: string; seen: stri
         .catch(() => res.destroy());
     });
   });
-  others.push(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, seen };
+  return { url: await listening(server), seen };
 }
 
 test("an API serving only create and delete (an HTML 404 page for the rest) is not taken for a wrong endpoint: up, no-change preview, destroy", async () => {
