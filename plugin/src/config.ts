@@ -1,5 +1,5 @@
 import { tokenMode } from "@ablo/api";
-import { ProviderConfigError, resolveSettings, UNKNOWN, type CheckFailure, type Settings } from "@ablo/provider";
+import { ProviderChangeError, type CheckFailure, type Settings } from "@ablo/provider";
 import { CONFIG_PROPERTIES } from "./schema";
 import { conceal, reveal, type Props } from "./values";
 
@@ -15,7 +15,9 @@ function settingsOf(values: Props): Partial<Settings> {
 /**
  * CheckConfig: the provider takes `ablo:apiKey` and `ablo:baseUrl` and nothing else (a misspelt key
  * fails the preview rather than being ignored); the key is returned as a secret even when set
- * without --secret, so the engine stores it encrypted.
+ * without --secret, so the engine stores it encrypted. A missing or wrong key or URL is not a
+ * failure here: the engine would check no resource, and a preview's policy checks need only the
+ * program. The Datasources' check warns of it, and every operation that needs the API fails on it.
  */
 export function checkConfig(news: Props): { inputs: Props; failures: CheckFailure[] } {
   const { values } = reveal(news);
@@ -25,20 +27,7 @@ export function checkConfig(news: Props): { inputs: Props; failures: CheckFailur
       failures.push({ property: k, reason: `ablo:${k} is not a setting of the ablo provider; it takes ${OURS.map((o) => `ablo:${o}`).join(" and ")}` });
     }
   }
-  if (values.apiKey !== UNKNOWN && values.baseUrl !== UNKNOWN) {
-    try {
-      resolveSettings(process.env, settingsOf(values));
-    } catch (err) {
-      if (!(err instanceof ProviderConfigError)) throw err;
-      failures.push({ property: err.property.replace(/^ablo:/, ""), reason: err.message });
-    }
-  }
   return { inputs: conceal(news, ["apiKey"]), failures };
-}
-
-/** Why a provider cannot take over its Datasources from the old settings. */
-export class ProviderChangeError extends Error {
-  override readonly name = "ProviderChangeError";
 }
 
 /**

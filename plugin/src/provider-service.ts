@@ -2,14 +2,14 @@ import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { AbloError } from "@ablo/client";
 import { isConnectionStringError } from "@ablo/connection";
-import { datasourceCore, DatasourceProviderError, ownerKey, ProviderConfigError, UNKNOWN, type CheckFailure, type DatasourceOutputs } from "@ablo/provider";
+import { DatasourceCore, DatasourceProviderError, ownerKey, UNKNOWN, type CheckFailure, type DatasourceOutputs } from "@ablo/provider";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { ZodError } from "zod";
-import { checkConfig, configSource, diffConfig, ProviderChangeError } from "./config";
+import { checkConfig, configSource, diffConfig } from "./config";
 import { INPUT_PROPERTIES, outputProperties, packageSchema, SECRET_OUTPUTS } from "./schema";
 import { conceal, defined, reveal, type Props } from "./values";
 
@@ -46,8 +46,6 @@ const struct = (p: Props): structproto.Struct => structproto.Struct.fromJavaScri
 function safeMessage(err: unknown): string {
   const ours =
     err instanceof DatasourceProviderError ||
-    err instanceof ProviderConfigError ||
-    err instanceof ProviderChangeError ||
     err instanceof AbloError ||
     isConnectionStringError(err) ||
     err instanceof ZodError; // our schemas' messages; zod leaves the input out
@@ -118,6 +116,8 @@ function readInputs(stored: Props, read: DatasourceOutputs): Props {
 
 /** The engine's provider protocol for `ablo:index:Datasource`, on the core the dynamic provider uses. */
 export function providerService(version: string, pluginDownloadURL?: string): Handlers {
+  // One per plugin process: it holds the process's settings, connections and create recovery.
+  const datasourceCore = new DatasourceCore();
   return {
     handshake: unary(() => new provproto.ProviderHandshakeResponse().setAcceptSecrets(true).setAcceptResources(false).setAcceptOutputs(false)),
     getSchema: unary((req: provproto.GetSchemaRequest) => {

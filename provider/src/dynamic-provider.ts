@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { datasourceCore } from "./datasource-core";
+import { DatasourceCore } from "./datasource-core";
 
 /**
  * The dynamic-provider host's view of the core: what `pulumi.dynamic.ResourceProvider` asks for.
@@ -7,19 +7,27 @@ import { datasourceCore } from "./datasource-core";
  * (`require("@ablo/pulumi/dynamic-provider").datasourceProvider`, which re-exports it): none of
  * this code, and no value it holds, is ever serialized into state.
  */
-export const datasourceProvider = {
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    // The engine starts the dynamic-provider host with its own address as the first argument.
-    datasourceCore.configure(req.config, process.argv[2]);
-  },
-  check: (olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> => datasourceCore.check(olds, news),
-  async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
-    const d = await datasourceCore.diff(id, olds, news);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
-  },
-  create: (news: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> => datasourceCore.create(news),
-  read: (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => datasourceCore.read(id, props),
-  update: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> =>
-    datasourceCore.update(id, olds, news),
-  delete: (id: string): Promise<void> => datasourceCore.delete(id),
-} satisfies pulumi.dynamic.ResourceProvider;
+export function dynamicProvider(core: DatasourceCore): pulumi.dynamic.ResourceProvider {
+  return {
+    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+      // The engine starts the dynamic-provider host with its own address as the first argument.
+      core.configure(req.config, process.argv[2]);
+    },
+    check: (olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> => core.check(olds, news),
+    async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+      const d = await core.diff(id, olds, news);
+      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+    },
+    create: (news: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> => core.create(news),
+    read: (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => core.read(id, props),
+    update: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> =>
+      core.update(id, olds, news),
+    delete: (id: string): Promise<void> => core.delete(id),
+  };
+}
+
+/**
+ * The host loads one module per provider process: its one core is made here, the only provider
+ * object made at module level (the host needs a module export to load).
+ */
+export const datasourceProvider = dynamicProvider(new DatasourceCore());

@@ -1,10 +1,10 @@
-export { datasourceProvider } from "./dynamic-provider";
-export { datasourceCore } from "./datasource-core";
+export { datasourceProvider, dynamicProvider } from "./dynamic-provider";
+export { DatasourceCore } from "./datasource-core";
 export { DatasourceInputsSchema, type CheckFailure, type DatasourceInputs, UNKNOWN, checkInputs } from "./inputs";
 export { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 export { fingerprint, matchesFingerprint } from "./fingerprint";
 export { CONSTANT_FIELDS, toOutputs, type DatasourceOutputs } from "./outputs";
-export { ProviderConfigError, resolveSettings, type Settings } from "./settings";
+export { resolveSettings, type Settings } from "./settings";
 export * from "./errors";
 export { ownerKey, OWNER_METADATA_KEY } from "./owner-key";
 export { DATASOURCE_TYPE, PACKAGE_NAME } from "./type-tokens";

@@ -8,34 +8,34 @@ const ENGINE_EXITED = 70;
 /** Within the engine's 5 s between its interrupt and its kill. */
 const SHUTDOWN_BUDGET_MS = 4_000;
 
-let engine: number | undefined;
-const atEnd: Array<() => Promise<void>> = [];
+export class EngineWatch {
+  #engine: number | undefined;
+  readonly #atEnd: Array<() => Promise<void>> = [];
 
-export function watchEngine(): void {
-  if (engine !== undefined) return;
-  engine = process.ppid;
-  setInterval(exitIfEngineGone, 250).unref();
-  process.once("SIGINT", () => void endOfRun());
-  process.once("SIGTERM", () => void endOfRun());
-}
-
-function engineGone(): boolean {
-  return engine !== undefined && process.ppid !== engine;
-}
-
-function exitIfEngineGone(): void {
-  if (engineGone()) process.exit(ENGINE_EXITED);
-}
-
-/** Work for the end of a run the engine completed (saved state): never done when it was killed. */
-export function atEndOfRun(task: () => Promise<void>): void {
-  atEnd.push(task);
-}
-
-async function endOfRun(): Promise<void> {
-  if (!engineGone()) {
-    const tasks = atEnd.splice(0).map((t) => t().catch(() => undefined));
-    await Promise.race([Promise.all(tasks), new Promise((r) => setTimeout(r, SHUTDOWN_BUDGET_MS).unref())]);
+  start(): void {
+    if (this.#engine !== undefined) return;
+    this.#engine = process.ppid;
+    setInterval(() => {
+      if (this.engineGone()) process.exit(ENGINE_EXITED);
+    }, 250).unref();
+    process.once("SIGINT", () => void this.endOfRun());
+    process.once("SIGTERM", () => void this.endOfRun());
   }
-  process.exit(0);
+
+  /** Work for the end of a run the engine completed (saved state): never done when it was killed. */
+  atEndOfRun(task: () => Promise<void>): void {
+    this.#atEnd.push(task);
+  }
+
+  private engineGone(): boolean {
+    return this.#engine !== undefined && process.ppid !== this.#engine;
+  }
+
+  private async endOfRun(): Promise<void> {
+    if (!this.engineGone()) {
+      const tasks = this.#atEnd.splice(0).map((t) => t().catch(() => undefined));
+      await Promise.race([Promise.all(tasks), new Promise((r) => setTimeout(r, SHUTDOWN_BUDGET_MS).unref())]);
+    }
+    process.exit(0);
+  }
 }

@@ -1,26 +1,16 @@
 import { tokenMode } from "@ablo/api";
 import { AbloConfigurationError, parseBaseUrl } from "@ablo/client";
+import { ProviderConfigError } from "./errors";
 
 /**
  * Where the provider gets its key and base URL: stack config (`ablo:apiKey`, secret, and
  * `ablo:baseUrl`) handed to `configure` by the engine, else ABLO_API_KEY / ABLO_BASE_URL read at
- * call time. Held in this module's memory inside the provider process only: nothing here is
- * reachable from the serialized `__provider`, which is written into state.
+ * call time. Held in the provider process only: nothing here is reachable from the serialized
+ * `__provider`, which is written into state.
  */
 export interface Settings {
   apiKey: string;
   baseUrl?: string;
-}
-
-export class ProviderConfigError extends Error {
-  override readonly name = "ProviderConfigError";
-  constructor(
-    readonly property: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Where configure reads `ablo:apiKey` and `ablo:baseUrl` (full keys, as the dynamic host's config has them). */
@@ -28,17 +18,25 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-let fromStack: Partial<Settings> = {};
+/** The settings of one provider process, as its host configured it. */
+export class StackSettings {
+  #fromStack: Partial<Settings> = {};
 
-export function configureFromStack(config: ConfigSource): void {
-  fromStack = {
-    apiKey: config.get("ablo:apiKey") || undefined,
-    baseUrl: config.get("ablo:baseUrl") || undefined,
-  };
+  configure(config: ConfigSource): void {
+    this.#fromStack = {
+      apiKey: config.get("ablo:apiKey") || undefined,
+      baseUrl: config.get("ablo:baseUrl") || undefined,
+    };
+  }
+
+  /** The settings in effect. Throws ProviderConfigError. */
+  resolve(env: NodeJS.ProcessEnv = process.env): Settings {
+    return resolveSettings(env, this.#fromStack);
+  }
 }
 
-/** The settings in effect: configured values first, then the environment. Throws ProviderConfigError. */
-export function resolveSettings(env: NodeJS.ProcessEnv = process.env, configured: Partial<Settings> = fromStack): Settings {
+/** Configured values first, then the environment. Throws ProviderConfigError naming the setting. */
+export function resolveSettings(env: NodeJS.ProcessEnv, configured: Partial<Settings>): Settings {
   const apiKey = configured.apiKey ?? env.ABLO_API_KEY;
   if (!apiKey) {
     throw new ProviderConfigError("ablo:apiKey", "No Ablo API key: run `pulumi config set --secret ablo:apiKey sk_test_…` (or set ABLO_API_KEY)");
@@ -49,7 +47,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env, configured
   const baseUrl = configured.baseUrl ?? env.ABLO_BASE_URL;
   if (baseUrl) {
     try {
-      parseBaseUrl(baseUrl); // at check, so a bad URL fails the preview rather than the first call
+      parseBaseUrl(baseUrl);
     } catch (err) {
       if (err instanceof AbloConfigurationError) throw new ProviderConfigError("ablo:baseUrl", `ablo:baseUrl: ${err.message}`, { cause: err });
       throw err;

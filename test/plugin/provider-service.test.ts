@@ -76,11 +76,16 @@ describe("provider configuration", () => {
     expect(js(r.getInputs())).toEqual({ apiKey: secret("sk_test_abc"), baseUrl: "http://127.0.0.1:1", version: "0.1.0" });
   });
 
-  it("names a misspelt key and a bad base URL, without echoing the key", async () => {
-    const r = await checkConfig({ apikey: "sk_test_secretvalue", apiKey: "sk_test_secretvalue", baseUrl: "ftp://example.com" });
+  it("names a misspelt key, without echoing the key", async () => {
+    const r = await checkConfig({ apikey: "sk_test_secretvalue", apiKey: "sk_test_secretvalue", baseUrl: "https://api.example.com" });
     const failures = failuresOf(r);
-    expect(failures.map((f) => f.property)).toEqual(["apikey", "baseUrl"]);
+    expect(failures.map((f) => f.property)).toEqual(["apikey"]);
     expect(JSON.stringify(failures)).not.toContain("secretvalue");
+  });
+
+  it("leaves a missing key or a bad base URL to the Datasources (a warning at check, an error before any request): a preview's policies need only the program", async () => {
+    expect(failuresOf(await checkConfig({ baseUrl: "ftp://example.com" }))).toEqual([]);
+    expect(failuresOf(await checkConfig({}))).toEqual([]);
   });
 
   it("refuses a key of the other mode, whose organization holds none of the stack's Datasources", async () => {

@@ -5,8 +5,7 @@
  * missing routes answer the ways real servers do (an HTML 404, a 405, a 501).
  */
 import type { ServerResponse } from "node:http";
-import { datasourceCore, RouteUnavailableError } from "@ablo/provider";
-import { ownerKey } from "@ablo/provider/dist/owner-key";
+import { DatasourceCore, ownerKey, RouteUnavailableError } from "@ablo/provider";
 import { directDs, json, TestServer } from "../client/helpers/server";
 
 type Route = "create" | "retrieve" | "update" | "delete" | "list";
@@ -31,11 +30,20 @@ const missing: Record<Route, (res: ServerResponse) => void> = {
   list: (res) => json(res, 404, { error: { message: "No such route." } }),
 };
 
-async function fakeApi(lacks: Route[]): Promise<FakeApi> {
+interface FakeApiOptions {
+  /** Seconds the server's clock is off this machine's (negative: behind), in `created` and `Date` alike. */
+  clockOffset?: number;
+  /** Says `Idempotent-Replayed: true` on a replay (default true). */
+  replayHeader?: boolean;
+}
+
+async function fakeApi(lacks: Route[], { clockOffset = 0, replayHeader = true }: FakeApiOptions = {}): Promise<FakeApi> {
+  const now = () => Math.floor(Date.now() / 1000) + clockOffset;
   const store = new Map<string, Record<string, unknown>>();
   const keys = new Map<string, Record<string, unknown>>();
   const seen: string[] = [];
   const server = await TestServer.start((req, res) => {
+    res.setHeader("Date", new Date(now() * 1000).toUTCString());
     const id = /^\/v1\/datasources\/([\w-]+)$/.exec(req.path)?.[1];
     const route: Route | undefined =
       req.path === "/v1/datasources"
@@ -53,8 +61,8 @@ async function fakeApi(lacks: Route[]): Promise<FakeApi> {
       case "create": {
         const key = String(req.headers["idempotency-key"]);
         const earlier = keys.get(key);
-        if (earlier !== undefined) return json(res, 200, earlier, { "Idempotent-Replayed": "true" });
-        const ds = directDs({ status: "active", metadata: body?.metadata ?? {}, schema: body?.schema ?? "public", created: Math.floor(Date.now() / 1000) });
+        if (earlier !== undefined) return json(res, 200, earlier, replayHeader ? { "Idempotent-Replayed": "true" } : {});
+        const ds = directDs({ status: "active", metadata: body?.metadata ?? {}, schema: body?.schema ?? "public", created: now() });
         store.set(ds.id as string, ds);
         keys.set(key, { ...ds });
         return json(res, 200, ds);
@@ -78,21 +86,18 @@ async function fakeApi(lacks: Route[]): Promise<FakeApi> {
 }
 
 let api: FakeApi;
+let core: DatasourceCore;
 const config = { get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": api.server.url })[k] };
-async function useApi(lacks: Route[]): Promise<void> {
-  api = await fakeApi(lacks);
-  datasourceCore.configure(config);
+async function useApi(lacks: Route[], options: FakeApiOptions = {}): Promise<void> {
+  api = await fakeApi(lacks, options);
+  core = freshCore();
 }
 
 /** The core as a new provider process has it (a later run): nothing in memory from this one. */
-function freshCore(): typeof datasourceCore {
-  let core: typeof datasourceCore | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second, isolated copy of the module
-    core = (require("@ablo/provider") as { datasourceCore: typeof datasourceCore }).datasourceCore;
-  });
-  core!.configure(config);
-  return core!;
+function freshCore(): DatasourceCore {
+  const fresh = new DatasourceCore();
+  fresh.configure(config);
+  return fresh;
 }
 afterEach(() => api?.server.close());
 
@@ -101,18 +106,18 @@ const inputs = (extra: Record<string, unknown> = {}) => ({ connectionString: CS,
 
 test("only the documented route and GET/DELETE by id: check, create, refresh and delete work; the list is skipped", async () => {
   await useApi(["list", "update"]);
-  expect((await datasourceCore.check({}, inputs())).failures).toEqual([]);
-  const { id, outs } = await datasourceCore.create(inputs());
+  expect((await core.check({}, inputs())).failures).toEqual([]);
+  const { id, outs } = await core.create(inputs());
   expect(outs.status).toBe("active");
-  expect((await datasourceCore.read(id, outs)).props?.status).toBe("active");
-  await datasourceCore.delete(id);
+  expect((await core.read(id, outs)).props?.status).toBe("active");
+  await core.delete(id);
   expect(api.store.size).toBe(0);
   expect(api.seen.filter((r) => r === "GET /v1/datasources")).toHaveLength(1); // asked once, then skipped
 });
 
 test("a create replayed after a lost run is the same datasource, found without the list route", async () => {
   await useApi(["list", "update"]);
-  const first = await datasourceCore.create(inputs());
+  const first = await core.create(inputs());
   // The run is lost; the next one's provider process creates the pending resource again.
   const again = await freshCore().create(inputs());
   expect([again.id, api.store.size]).toEqual([first.id, 1]);
@@ -120,7 +125,7 @@ test("a create replayed after a lost run is the same datasource, found without t
 
 test("the same resource created again after its datasource was deleted gets a new one, not the deleted one back", async () => {
   await useApi(["list", "update"]);
-  const first = await datasourceCore.create(inputs());
+  const first = await core.create(inputs());
   api.store.delete(first.id); // destroyed (by this stack's destroy, or elsewhere)
   const second = await freshCore().create(inputs());
   expect(second.id).not.toBe(first.id);
@@ -129,7 +134,7 @@ test("the same resource created again after its datasource was deleted gets a ne
 
 test("a finished create (its mark says created) is never handed back to a new create of the resource", async () => {
   await useApi(["list"]);
-  const first = await datasourceCore.create(inputs());
+  const first = await core.create(inputs());
   api.store.get(first.id)!.metadata = { pulumi_owner: ownerKey(URN) }; // marked at the end of its run
   // `up --replace` in a later run, the engine not showing the old one to the provider first.
   const replacement = await freshCore().create(inputs());
@@ -139,8 +144,8 @@ test("a finished create (its mark says created) is never handed back to a new cr
 
 test("without the update route, rotation and metadata changes fail naming the route and what to do", async () => {
   await useApi(["list", "update"]);
-  const { id, outs } = await datasourceCore.create(inputs({ metadata: { team: "a" } }));
-  const err = await datasourceCore.update(id, outs, inputs({ metadata: { team: "b" } })).catch((e: unknown) => e);
+  const { id, outs } = await core.create(inputs({ metadata: { team: "a" } }));
+  const err = await core.update(id, outs, inputs({ metadata: { team: "b" } })).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(RouteUnavailableError);
   expect((err as Error).message).toBe(
     "this Ablo API does not serve POST /v1/datasources/{id}, so the provider cannot change its metadata in place; " +
@@ -151,8 +156,8 @@ test("without the update route, rotation and metadata changes fail naming the ro
 
 test("without the delete route, delete fails naming the route and what to do; state keeps the datasource", async () => {
   await useApi(["delete"]);
-  const { id } = await datasourceCore.create(inputs({ owner: undefined }));
-  const err = await datasourceCore.delete(id).catch((e: unknown) => e);
+  const { id } = await core.create(inputs({ owner: undefined }));
+  const err = await core.delete(id).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(RouteUnavailableError);
   expect((err as Error).message).toContain(`this Ablo API does not serve DELETE /v1/datasources/{id}, so the provider cannot delete datasource ${id}`);
   expect(api.store.has(id)).toBe(true);
@@ -161,10 +166,89 @@ test("without the delete route, delete fails naming the route and what to do; st
 
 test("without GET by id, create returns what the API answered, and refresh keeps what state knows", async () => {
   await useApi(["retrieve", "list", "update"]);
-  const { id, outs } = await datasourceCore.create(inputs());
+  const { id, outs } = await core.create(inputs());
   expect(api.store.has(id)).toBe(true);
-  expect((await datasourceCore.read(id, outs)).props).toEqual(outs);
-  await expect(datasourceCore.create(inputs({ adoptId: id }))).rejects.toThrow(
+  expect((await core.read(id, outs)).props).toEqual(outs);
+  await expect(core.create(inputs({ adoptId: id }))).rejects.toThrow(
     "this Ablo API does not serve GET /v1/datasources/{id}, so the provider cannot adopt an existing datasource (adoptId, import)",
   );
+});
+
+test("a replacement that gets its old datasource back (its mark still says creating) keeps it when the engine deletes the old", async () => {
+  await useApi(["list", "update"]); // without the update route, marks stay `creating`
+  const first = await core.create(inputs());
+  // `up --replace` in a later run: the engine creates the replacement, then deletes the old resource.
+  const next = freshCore();
+  const replacement = await next.create(inputs());
+  expect(replacement.id).toBe(first.id); // same inputs, same key: the API replays it
+  await next.delete(first.id);
+  expect(api.store.has(first.id)).toBe(true); // state's resource still has its datasource
+});
+
+test("a leftover found by the list (a lost create whose inputs changed since) is taken over, not duplicated", async () => {
+  await useApi([]);
+  const lost = await core.create(inputs({ metadata: { team: "a" } }));
+  // The run was killed before its end; the next one creates the resource with other metadata (another key).
+  const next = await freshCore().create(inputs({ metadata: { team: "b" } }));
+  expect([next.id, api.store.size]).toEqual([lost.id, 1]);
+  expect(api.store.get(lost.id)!.metadata).toEqual({ team: "b", pulumi_owner: `creating:${ownerKey(URN)}` });
+});
+
+describe("a replay is judged on the server's clock alone", () => {
+  // Without the Idempotent-Replayed header, the datasource's age says whether a create answer is a
+  // replay: its `created` against the server's own `Date`, whatever this machine's clock says.
+  test.each([
+    ["15 minutes behind", -900],
+    ["an hour behind", -3600],
+    ["an hour ahead", 3600],
+  ])("a fresh create with the server's clock %s is not taken for a replay: deleting it deletes it", async (_name, clockOffset) => {
+    await useApi(["list", "update"], { clockOffset, replayHeader: false });
+    const { id } = await core.create(inputs());
+    await core.delete(id);
+    expect(api.store.size).toBe(0);
+  });
+
+  test("a create answered with a datasource made 11 minutes earlier on the server's clock is a replay, kept when the old is deleted", async () => {
+    await useApi(["list", "update"], { clockOffset: -3600, replayHeader: false });
+    const first = await core.create(inputs());
+    api.store.get(first.id)!.created = (api.store.get(first.id)!.created as number) - 660;
+    api.keys.forEach((answer) => (answer.created = (answer.created as number) - 660));
+    const next = freshCore();
+    const replacement = await next.create(inputs());
+    expect(replacement.id).toBe(first.id);
+    await next.delete(first.id);
+    expect(api.store.has(first.id)).toBe(true);
+  });
+});
+
+describe("without a usable API, check judges the inputs alone; what needs the API fails naming the setting, sending nothing", () => {
+  test("no API key", async () => {
+    const bare = new DatasourceCore();
+    bare.configure({ get: () => undefined });
+    const saved = process.env.ABLO_API_KEY;
+    delete process.env.ABLO_API_KEY;
+    try {
+      expect((await bare.check({}, inputs())).failures).toEqual([]);
+      expect((await bare.check({}, inputs({ schema: "Bad-Schema" }))).failures.map((f) => f.property)).toEqual(["schema"]);
+      await expect(bare.create(inputs())).rejects.toMatchObject({ name: "ProviderConfigError", property: "ablo:apiKey" });
+    } finally {
+      if (saved !== undefined) process.env.ABLO_API_KEY = saved;
+    }
+  });
+
+  test("an endpoint that is not Ablo (an HTML 404 for everything)", async () => {
+    const page = await TestServer.start((_req, res) => (res.writeHead(404, { "Content-Type": "text/html" }), res.end("<h1>Not Found</h1>")));
+    try {
+      const wrong = new DatasourceCore();
+      wrong.configure({ get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": page.url })[k] });
+      expect((await wrong.check({}, inputs())).failures).toEqual([]);
+      const asked = page.requests.length;
+      const err = await wrong.create(inputs()).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: "ProviderConfigError", property: "ablo:baseUrl" });
+      expect((err as Error).message).toContain(`${page.url} does not answer like the Ablo API`);
+      expect(page.requests.length).toBe(asked); // the probe's verdict, not another request
+    } finally {
+      await page.close();
+    }
+  });
 });
