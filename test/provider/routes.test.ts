@@ -4,92 +4,21 @@
  * what it cannot do. A small in-memory API on loopback, written here, not ablo-local: its
  * missing routes answer the ways real servers do (an HTML 404, a 405, a 501).
  */
-import type { ServerResponse } from "node:http";
 import { DatasourceCore, ownerKey, RouteUnavailableError } from "@ablo/provider";
-import { directDs, json, TestServer } from "../client/helpers/server";
+import { TestServer } from "../client/helpers/server";
+import { fakeApi, type FakeApi, type FakeApiOptions, type NotHere, type Route } from "./helpers/fake-api";
 
-type Route = "create" | "retrieve" | "update" | "delete" | "list";
 const KEY = "sk_test_routes000000000000";
 const PW = "R0utes-canary-pw";
 const CS = `postgres://app:${PW}@db.example.com:5432/shop`;
 
-interface FakeApi {
-  server: TestServer;
-  store: Map<string, Record<string, unknown>>;
-  /** Idempotency-Key → the answer of its first create, replayed as it was. */
-  keys: Map<string, Record<string, unknown>>;
-  /** Requests per route, as `METHOD path-template`. */
-  seen: string[];
-}
-
-const missing: Record<Route, (res: ServerResponse) => void> = {
-  create: (res) => (res.writeHead(404, { "Content-Type": "text/html" }), res.end("<h1>Not Found</h1>")),
-  retrieve: (res) => (res.writeHead(404, { "Content-Type": "text/html" }), res.end("<h1>Not Found</h1>")),
-  update: (res) => json(res, 405, { error: { message: "Method Not Allowed" } }),
-  delete: (res) => json(res, 501, { error: { type: "api_error", message: "Not Implemented" } }),
-  list: (res) => json(res, 404, { error: { message: "No such route." } }),
-};
-
-interface FakeApiOptions {
-  /** Seconds the server's clock is off this machine's (negative: behind), in `created` and `Date` alike. */
-  clockOffset?: number;
-  /** Says `Idempotent-Replayed: true` on a replay (default true). */
-  replayHeader?: boolean;
-}
-
-async function fakeApi(lacks: Route[], { clockOffset = 0, replayHeader = true }: FakeApiOptions = {}): Promise<FakeApi> {
-  const now = () => Math.floor(Date.now() / 1000) + clockOffset;
-  const store = new Map<string, Record<string, unknown>>();
-  const keys = new Map<string, Record<string, unknown>>();
-  const seen: string[] = [];
-  const server = await TestServer.start((req, res) => {
-    res.setHeader("Date", new Date(now() * 1000).toUTCString());
-    const id = /^\/v1\/datasources\/([\w-]+)$/.exec(req.path)?.[1];
-    const route: Route | undefined =
-      req.path === "/v1/datasources"
-        ? req.method === "POST"
-          ? "create"
-          : "list"
-        : id === undefined
-          ? undefined
-          : ({ GET: "retrieve", POST: "update", DELETE: "delete" } as Record<string, Route>)[req.method];
-    seen.push(`${req.method} ${id ? "/v1/datasources/{id}" : req.path}`);
-    if (route === undefined || lacks.includes(route)) return (route ? missing[route] : missing.retrieve)(res);
-    const gone = () => json(res, 404, { error: { type: "invalid_request_error", code: "resource_missing", message: "No such datasource", request_id: "r" } });
-    const body = req.json as { metadata?: Record<string, string>; schema?: string } | undefined;
-    switch (route) {
-      case "create": {
-        const key = String(req.headers["idempotency-key"]);
-        const earlier = keys.get(key);
-        if (earlier !== undefined) return json(res, 200, earlier, replayHeader ? { "Idempotent-Replayed": "true" } : {});
-        const ds = directDs({ status: "active", metadata: body?.metadata ?? {}, schema: body?.schema ?? "public", created: now() });
-        store.set(ds.id as string, ds);
-        keys.set(key, { ...ds });
-        return json(res, 200, ds);
-      }
-      case "retrieve":
-        return store.has(id!) ? json(res, 200, store.get(id!)) : gone();
-      case "update": {
-        const ds = store.get(id!);
-        if (!ds) return gone();
-        ds.metadata = { ...(ds.metadata as object), ...body?.metadata };
-        return json(res, 200, ds);
-      }
-      case "delete":
-        if (!store.delete(id!)) return gone();
-        return json(res, 200, { object: "datasource", id, deleted: true });
-      case "list":
-        return json(res, 200, { object: "list", data: [...store.values()].reverse(), has_more: false, url: "/v1/datasources" });
-    }
-  });
-  return { server, store, keys, seen };
-}
-
 let api: FakeApi;
 let core: DatasourceCore;
 const config = { get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": api.server.url })[k] };
-async function useApi(lacks: Route[], options: FakeApiOptions = {}): Promise<void> {
-  api = await fakeApi(lacks, options);
+/** The ways the routes below answer when lacking, as servers do. */
+const LACKING: Record<Route, NotHere> = { create: "404 HTML page", retrieve: "404 HTML page", update: "405", delete: "501", list: "404 contract body, another code" };
+async function useApi(lacks: Route[], options: Omit<FakeApiOptions, "lacks"> = {}): Promise<void> {
+  api = await fakeApi({ ...options, lacks: Object.fromEntries(lacks.map((r) => [r, LACKING[r]])) });
   core = freshCore();
 }
 
