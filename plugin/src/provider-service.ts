@@ -44,11 +44,7 @@ const struct = (p: Props): structproto.Struct => structproto.Struct.fromJavaScri
  * message could quote a value.
  */
 function safeMessage(err: unknown): string {
-  const ours =
-    err instanceof DatasourceProviderError ||
-    err instanceof AbloError ||
-    isConnectionStringError(err) ||
-    err instanceof ZodError; // our schemas' messages; zod leaves the input out
+  const ours = err instanceof DatasourceProviderError || err instanceof AbloError || isConnectionStringError(err) || err instanceof ZodError; // our schemas' messages; zod leaves the input out
   if (ours) return (err as Error).message;
   return `pulumi-resource-ablo failed unexpectedly (${err instanceof Error ? err.name : typeof err}); run with --logtostderr -v=9 and report it`;
 }

@@ -78,7 +78,8 @@ export class DatasourceCore {
     } catch (err) {
       if (err instanceof AbloNotFoundError) return {}; // gone: refresh drops it from state
       if (!lacksReadRoute(err)) throw err;
-      if (props?.status === undefined) throw new RouteUnavailableError("GET /v1/datasources/{id}", `read datasource ${id}`, "manage it from a program that creates it");
+      if (props?.status === undefined)
+        throw new RouteUnavailableError("GET /v1/datasources/{id}", `read datasource ${id}`, "manage it from a program that creates it");
       // Refresh keeps what state knows rather than fail or drop it.
       new Verifier(conn.client, this.#log).noRetrieve();
       return { id, props };

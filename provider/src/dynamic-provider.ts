@@ -7,7 +7,7 @@ import { DatasourceCore } from "./datasource-core";
  * (`require("@ablo/pulumi/dynamic-provider").datasourceProvider`, which re-exports it): none of
  * this code, and no value it holds, is ever serialized into state.
  */
-export function dynamicProvider(core: DatasourceCore): pulumi.dynamic.ResourceProvider {
+export function dynamicProvider(core: DatasourceCore) {
   return {
     async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
       // The engine starts the dynamic-provider host with its own address as the first argument.
@@ -20,10 +20,9 @@ export function dynamicProvider(core: DatasourceCore): pulumi.dynamic.ResourcePr
     },
     create: (news: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> => core.create(news),
     read: (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => core.read(id, props),
-    update: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> =>
-      core.update(id, olds, news),
+    update: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> => core.update(id, olds, news),
     delete: (id: string): Promise<void> => core.delete(id),
-  };
+  } satisfies pulumi.dynamic.ResourceProvider;
 }
 
 /**

@@ -1,4 +1,11 @@
-import { AbloNotFoundError, AbloResponseValidationError, AbloRouteNotFoundError, AbloTimeoutError, type AbloClient, type DatasourceResponse } from "@ablo/client";
+import {
+  AbloNotFoundError,
+  AbloResponseValidationError,
+  AbloRouteNotFoundError,
+  AbloTimeoutError,
+  type AbloClient,
+  type DatasourceResponse,
+} from "@ablo/client";
 import type { EngineLog } from "./engine-log";
 import { VerificationFailedError, VerificationTimeoutError } from "./errors";
 

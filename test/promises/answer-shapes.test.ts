@@ -39,17 +39,17 @@ interface Host {
 function dynamicHost(url: string): Host {
   const p = dynamicProvider(new DatasourceCore());
   const config = { get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": url })[k] };
-  void p.configure!({ config } as never);
+  void p.configure({ config } as never);
   const owner = ownerKey(URN);
   return {
-    check: async (news) => (await p.check!({}, { ...news, owner })).failures ?? [],
+    check: async (news) => (await p.check({}, { ...news, owner })).failures ?? [],
     create: async (news) => {
       const r = await p.create({ ...news, owner });
       return { id: r.id, outs: r.outs as Outs };
     },
-    read: async (id, outs) => (await p.read!(id, outs)).props as Outs | undefined,
-    update: async (id, olds, news) => (await p.update!(id, olds, { ...news, owner })).outs as Outs,
-    delete: (id) => p.delete!(id, {}),
+    read: async (id, outs) => (await p.read(id, outs)).props as Outs | undefined,
+    update: async (id, olds, news) => (await p.update(id, olds, { ...news, owner })).outs as Outs,
+    delete: (id) => p.delete(id),
   };
 }
 
@@ -57,7 +57,9 @@ const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value }
 const struct = (o: Record<string, unknown>) => structproto.Struct.fromJavaScript(o as Record<string, structproto.JavaScriptValue>);
 const plain = (s: structproto.Struct | undefined): Outs => {
   const o = (s?.toJavaScript() ?? {}) as Outs;
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, (v as { value?: unknown } | null)?.[specialSigKey as never] ? (v as { value: unknown }).value : v]));
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, (v as { value?: unknown } | null)?.[specialSigKey as never] ? (v as { value: unknown }).value : v]),
+  );
 };
 function call<Req, Res>(handler: grpc.handleUnaryCall<Req, Res>, request: Req): Promise<Res> {
   return new Promise((resolve, reject) => {
@@ -142,7 +144,10 @@ describe.each(Object.keys(HOSTS) as Array<keyof typeof HOSTS>)("%s host", (hostN
         const before = asked("update");
         const err = await host.update(id, outs, inputs({ metadata: { team: "b" } })).catch((e: unknown) => e);
         if (shape === "200 HTML page") expect(message(err)).toMatch(/POST \/v1\/datasources\/ds_test_\w+/);
-        else expect(message(err)).toContain(`does not serve ${ROUTE_NAME.update}, so the provider cannot change its metadata in place; run \`pulumi up --replace <urn>\``);
+        else
+          expect(message(err)).toContain(
+            `does not serve ${ROUTE_NAME.update}, so the provider cannot change its metadata in place; run \`pulumi up --replace <urn>\``,
+          );
         expect(asked("update") - before).toBe(asksFor(shape));
         expect(api.store.get(id)!.metadata).toMatchObject({ team: "a" });
         await host.delete(id);
@@ -151,7 +156,10 @@ describe.each(Object.keys(HOSTS) as Array<keyof typeof HOSTS>)("%s host", (hostN
       case "delete": {
         const err = await host.delete(id).catch((e: unknown) => e);
         if (shape === "200 HTML page") expect(message(err)).toMatch(/DELETE \/v1\/datasources\/ds_test_\w+/);
-        else expect(message(err)).toContain(`does not serve ${ROUTE_NAME.delete}, so the provider cannot delete datasource ${id}; delete ${id} in Ablo by other means`);
+        else
+          expect(message(err)).toContain(
+            `does not serve ${ROUTE_NAME.delete}, so the provider cannot delete datasource ${id}; delete ${id} in Ablo by other means`,
+          );
         expect(asked("delete")).toBe(asksFor(shape));
         expect(api.store.has(id)).toBe(true); // nothing dropped: state keeps it
         break;

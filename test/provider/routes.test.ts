@@ -16,7 +16,13 @@ let api: FakeApi;
 let core: DatasourceCore;
 const config = { get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": api.server.url })[k] };
 /** The ways the routes below answer when lacking, as servers do. */
-const LACKING: Record<Route, NotHere> = { create: "404 HTML page", retrieve: "404 HTML page", update: "405", delete: "501", list: "404 contract body, another code" };
+const LACKING: Record<Route, NotHere> = {
+  create: "404 HTML page",
+  retrieve: "404 HTML page",
+  update: "405",
+  delete: "501",
+  list: "404 contract body, another code",
+};
 async function useApi(lacks: Route[], options: Omit<FakeApiOptions, "lacks"> = {}): Promise<void> {
   api = await fakeApi({ ...options, lacks: Object.fromEntries(lacks.map((r) => [r, LACKING[r]])) });
   core = freshCore();
@@ -166,7 +172,7 @@ describe("without a usable API, check judges the inputs alone; what needs the AP
   });
 
   test("an endpoint that is not Ablo (an HTML 404 for everything)", async () => {
-    const page = await TestServer.start((_req, res) => (res.writeHead(404, { "Content-Type": "text/html" }), res.end("<h1>Not Found</h1>")));
+    const page = await TestServer.start((_req, res) => void res.writeHead(404, { "Content-Type": "text/html" }).end("<h1>Not Found</h1>"));
     try {
       const wrong = new DatasourceCore();
       wrong.configure({ get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": page.url })[k] });

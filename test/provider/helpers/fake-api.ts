@@ -18,8 +18,9 @@ export const NOT_HERE = {
   "405": (res: ServerResponse) => json(res, 405, { error: { message: "Method Not Allowed" } }),
   "501": (res: ServerResponse) => json(res, 501, { error: { type: "api_error", message: "Not Implemented" } }),
   "200 HTML page": (res: ServerResponse) => page(res, 200, "<html><body>Welcome to the portal</body></html>"),
-  "302 redirect": (res: ServerResponse) => (res.writeHead(302, { Location: "/login?next=%2Fv1", "Content-Type": "text/html" }), res.end("<a href='/login'>login</a>")),
-} as const;
+  "302 redirect": (res: ServerResponse) =>
+    void res.writeHead(302, { Location: "/login?next=%2Fv1", "Content-Type": "text/html" }).end("<a href='/login'>login</a>"),
+} as const satisfies Record<string, (res: ServerResponse) => void>;
 export type NotHere = keyof typeof NOT_HERE;
 
 function contractError(res: ServerResponse, status: number, code: string): void {
@@ -73,7 +74,9 @@ export async function fakeApi({ lacks = {}, clockOffset = 0, replayHeader = true
     switch (route) {
       case "create": {
         if (typeof body?.connectionString !== "string") {
-          return json(res, 400, { error: { type: "invalid_request_error", code: "parameter_missing", param: "connectionString", message: "connectionString is required" } });
+          return json(res, 400, {
+            error: { type: "invalid_request_error", code: "parameter_missing", param: "connectionString", message: "connectionString is required" },
+          });
         }
         const key = String(req.headers["idempotency-key"]);
         const earlier = keys.get(key);
