@@ -5,8 +5,7 @@
  * missing routes answer the ways real servers do (an HTML 404, a 405, a 501).
  */
 import type { ServerResponse } from "node:http";
-import { datasourceCore, RouteUnavailableError } from "@ablo/provider";
-import { ownerKey } from "@ablo/provider/dist/owner-key";
+import { datasourceCore, ownerKey, RouteUnavailableError } from "@ablo/provider";
 import { directDs, json, TestServer } from "../client/helpers/server";
 
 type Route = "create" | "retrieve" | "update" | "delete" | "list";
