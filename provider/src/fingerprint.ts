@@ -11,7 +11,8 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
  * Fingerprints of the earlier format (`scrypt:<N>:<r>:<p>:<salt>:<hash>`) are no longer read: one
  * never matches, so the next `up` of a stack that still holds one rotates that Datasource's
  * credentials in place once (the same connection string, verified again), and writes a
- * `sha256:` fingerprint.
+ * `sha256:` fingerprint. Against an API without the update route, that `up` fails as any rotation
+ * there does, asking for `pulumi up --replace <urn>`.
  */
 const SALT_BYTES = 12;
 const HASH_BYTES = 16;
