@@ -4,10 +4,10 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  // Pulumi programs (examples/, bench/) are compiled by the engine's own TypeScript, outside our projects.
+  // Pulumi programs (examples/, bench/*-program/) are compiled by the engine's own TypeScript, outside our projects.
   // sdk/src/plugin is written by Pulumi's generator (scripts/gen-sdk.sh), checked against the schema instead.
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "coverage/**", ".pulumi-*/**", "examples/**", "bench/**", "sdk/src/plugin/**", "**/*.js", "**/*.mjs", "**/*.cjs"],
+    ignores: ["**/dist/**", "**/node_modules/**", "coverage/**", ".pulumi-*/**", "examples/**", "bench/*-program/**", "sdk/src/plugin/**", "**/*.js", "**/*.mjs", "**/*.cjs"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

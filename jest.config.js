@@ -7,7 +7,9 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/test/tsconfig.json" }] },
   moduleNameMapper: {
-    "^@ablo/(api|connection|client|provider|harness)$": "<rootDir>/$1/src",
+    "^@ablo/(api|connection|client|provider|harness|packaging)$": "<rootDir>/$1/src",
+    // The provider's declared subpaths (its package.json "exports"), light modules the SDK and the policy pack load alone.
+    "^@ablo/provider/(type-tokens|owner-key)$": "<rootDir>/provider/src/$1",
     "^@ablo/pulumi$": "<rootDir>/sdk/src",
     "^@ablo/policy-pack$": "<rootDir>/policy-pack/src",
     "^ablo-local$": "<rootDir>/server/src",

@@ -35,7 +35,7 @@ export interface StartAbloLocalOptions {
   rateLimit?: number;
   /** Extra environment for the server (e.g. ABLO_LOCAL_MASTER_KEY). */
   env?: Record<string, string>;
-  /** The script run as `<script> serve …`: default the ablo-local CLI; the benchmark's adds its routes (bench-serve.ts). */
+  /** The script run as `<script> serve …`: default the ablo-local CLI; the benchmark's adds its routes (bench/src/serve.ts). */
   serveScript?: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
   bodyLimit?: number;

@@ -28,7 +28,5 @@ export {
 } from "./api-reader";
 export { REPO_ROOT, PULUMI_SCRIPT } from "./paths";
 export { startAbloLocal, ABLO_LOCAL_CLI, type AbloLocal, type SeedSpec, type StartAbloLocalOptions, type Surface } from "./ablo-local";
-export { benchServer } from "./bench-server";
 export { filesUnder, filesContaining } from "./canary";
 export { recordFigures, readFigures, figuresMarkdown, fullReliabilityRun, FIGURES_DIR, type FigureRow, type FigureSection } from "./figures";
-export { packAll, PackError, PACK_TARGETS, writePluginArchives, type Packed, type PackOptions, type PluginArchive, type Tarball } from "./pack";

@@ -1,4 +1,4 @@
-import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
+import { DATASOURCE_TYPE } from "@ablo/provider/type-tokens";
 import { z } from "zod";
 import { exitedZero, runPulumi, type PulumiResult, type PulumiWorkspace, type RunOptions } from "./pulumi";
 

@@ -5,7 +5,7 @@
  * see secret inputs in plaintext, and violation messages end up in logs and the Pulumi Cloud).
  */
 import { checkConnectionString, parseConnectionString, type CheckOptions, type ParsedConnection } from "@ablo/connection";
-import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
+import { DATASOURCE_TYPE } from "@ablo/provider/type-tokens";
 
 /** Both hosts' Datasource: the dynamic resource of `@ablo/pulumi` and the plugin's `ablo:index:Datasource`. */
 export const DATASOURCE_TYPES: readonly string[] = Object.values(DATASOURCE_TYPE);

@@ -1,6 +1,6 @@
 // Only this module of the provider, which needs node:crypto alone: the program never loads the API client.
-import { ownerKey } from "@ablo/provider/dist/owner-key";
-import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
+import { ownerKey } from "@ablo/provider/owner-key";
+import { DATASOURCE_TYPE } from "@ablo/provider/type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import { datasourceProps, DatasourceResource, sharedInputs } from "./outputs";
 import { abloProvider } from "./provider";

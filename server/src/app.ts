@@ -60,9 +60,9 @@ const pathOf = (url: string): string => {
 };
 
 /**
- * The HTTP layer on fastify (chosen over hono on measurements: see harness/src/bench-frameworks.ts). It owns
- * transport concerns only: request ids, access logs, faults, body parsing, auth, rate limits and
- * error shapes. The endpoints themselves live in Datasources, framework-free.
+ * The HTTP layer on fastify. It owns transport concerns only: request ids, access logs, faults,
+ * body parsing, auth, rate limits and error shapes. The endpoints themselves live in Datasources,
+ * framework-free.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { logger } = deps;

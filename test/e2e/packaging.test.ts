@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
-import { filesContaining, PACK_TARGETS, REPO_ROOT, secret, type ProgramStack, loginRole } from "@ablo/harness";
+import { filesContaining, REPO_ROOT, secret, type ProgramStack, loginRole } from "@ablo/harness";
+import { PACK_TARGETS } from "@ablo/packaging";
 import { writeUserProject } from "./user-project";
 import { startSuite, type PostgresSuite } from "./helpers";
 

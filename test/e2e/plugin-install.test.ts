@@ -4,7 +4,8 @@ import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, write
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, sep } from "node:path";
 import { promisify } from "node:util";
-import { filesContaining, loginRole, REPO_ROOT, runPulumi, secret, writePluginArchives, type PluginArchive, type ProgramStack } from "@ablo/harness";
+import { filesContaining, loginRole, REPO_ROOT, runPulumi, secret, type ProgramStack } from "@ablo/harness";
+import { writePluginArchives, type PluginArchive } from "@ablo/packaging";
 import { serveFolder, type FileServer } from "./file-server";
 import { startSuite, type PostgresSuite } from "./helpers";
 

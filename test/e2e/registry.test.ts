@@ -4,7 +4,8 @@ import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "nod
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import { filesContaining, loginRole, packAll, REPO_ROOT, secret, type ProgramStack, type Tarball } from "@ablo/harness";
+import { filesContaining, loginRole, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
+import { packAll, type Tarball } from "@ablo/packaging";
 import { writeUserProject } from "./user-project";
 import { startSuite, type PostgresSuite } from "./helpers";
 import { npm, startNpmRegistry, type NpmRegistry } from "./npm-registry";

@@ -5,7 +5,7 @@
  */
 import { AbloClient } from "@ablo/client";
 import { startAbloLocal, type AbloLocal } from "@ablo/harness";
-import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
+import { DATASOURCE_TYPE } from "@ablo/provider";
 import type * as grpc from "@grpc/grpc-js";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";

@@ -1,6 +1,6 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { CheckRunsAtApply, isUnknownValueError, policies, readInput, UNKNOWN_STRING } from "../../policy-pack/src/policies";
-import { DATASOURCE_TYPE } from "@ablo/provider/dist/type-tokens";
+import { DATASOURCE_TYPE } from "@ablo/provider/type-tokens";
 import { POLICY, publicHostRule, sslModeRule, superuserRoleRule, type Outcome } from "../../policy-pack/src/rules";
 
 // The SDK's proxy that throws on unknown values (internal, untyped in @pulumi/policy 1.21).

@@ -132,14 +132,18 @@ describe("fingerprint", () => {
     await expect(matchesFingerprint(url(), "sha256:AAAA")).resolves.toBe(false);
   });
 
-  test("fingerprints of earlier stacks (scrypt) still match, so they show no change", async () => {
+  test("a fingerprint of the earlier format (scrypt) never matches: the next up rotates the credentials in place once", async () => {
     const salt = randomBytes(16);
     const hash = scryptSync(url(), salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
     const legacy = ["scrypt", 1 << 15, 8, 1, salt.toString("base64"), hash.toString("base64")].join(":");
-    await expect(matchesFingerprint(url(), legacy)).resolves.toBe(true);
-    await expect(matchesFingerprint(url({ pw: "other" }), legacy)).resolves.toBe(false);
-    // Parameters out of bounds are refused before any work (a hand-edited state cannot cost gigabytes).
-    await expect(matchesFingerprint(url(), legacy.replace(":32768:", `:${1 << 24}:`))).resolves.toBe(false);
+    await expect(matchesFingerprint(url(), legacy)).resolves.toBe(false);
+    const olds = { host: "db.example.com", port: 5432, database: "shop", schema: "public", metadata: {}, fingerprint: legacy };
+    expect(await diffDatasource(olds, { connectionString: url(), schema: "public", metadata: {} })).toMatchObject({
+      changes: true,
+      replaces: [],
+      updates: ["connectionString"],
+      rotation: true,
+    });
   });
 });
 

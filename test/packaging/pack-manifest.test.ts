@@ -1,6 +1,7 @@
-import { PACK_TARGETS, PackError, REPO_ROOT } from "@ablo/harness";
-import { readWorkspaces, workspaceClosure, type Manifest, type Workspace, type Workspaces } from "../../harness/src/pack/manifest";
-import { bundlingManifest } from "../../harness/src/pack/published-manifest";
+import { REPO_ROOT } from "@ablo/harness";
+import { PACK_TARGETS, PackError } from "@ablo/packaging";
+import { readWorkspaces, workspaceClosure, type Manifest, type Workspace, type Workspaces } from "../../packaging/src/manifest";
+import { bundlingManifest } from "../../packaging/src/published-manifest";
 
 // How `npm run pack` writes the package.json of a tarball (test/e2e/packaging.test.ts installs
 // the real ones).

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
-import { startAbloLocal } from "./ablo-local";
+import { startAbloLocal } from "@ablo/harness";
 
 /** What one bounded run saw: requests per second and server CPU per request. */
 interface Sample {
@@ -10,7 +10,7 @@ interface Sample {
 }
 
 /** ablo-local with the floor routes GET /_bench/empty and POST /_bench/post (compiled, as the server runs). */
-const BENCH_SERVE = join(__dirname, "bench-serve.js");
+const BENCH_SERVE = join(__dirname, "serve.js");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 
 function cpuSeconds(pid: number | undefined): number | undefined {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { REPO_ROOT } from "../paths";
+import { REPO_ROOT } from "./paths";
 import { PackError } from "./errors";
 import { publishedFiles } from "./files";
 import { readWorkspaces, workspaceClosure, type Workspace, type Workspaces } from "./manifest";

@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { packAll } from "./pack";
+import { packAll } from "./index";
 
 async function main(): Promise<void> {
   const opts = new Command("npm run pack")

@@ -2,12 +2,21 @@ import { readFileSync, readdirSync } from "node:fs";
 import { createServer, connect, type Server } from "node:net";
 import { join } from "node:path";
 import { AbloClient } from "@ablo/client";
-import { startAbloLocal, type AbloLocal } from "./ablo-local";
-import { pluginYamlProgram } from "./bench-plugin-program";
-import { REPO_ROOT } from "./paths";
-import { loginRole, startPostgres } from "./postgres";
-import { pulumiWorkspace, type PulumiWorkspace } from "./pulumi";
-import { abloConfig, createStack, secret, type ProgramStack, type StackConfig } from "./stack";
+import {
+  abloConfig,
+  createStack,
+  loginRole,
+  pulumiWorkspace,
+  REPO_ROOT,
+  secret,
+  startAbloLocal,
+  startPostgres,
+  type AbloLocal,
+  type ProgramStack,
+  type PulumiWorkspace,
+  type StackConfig,
+} from "@ablo/harness";
+import { pluginYamlProgram } from "./plugin-program";
 
 /**
  * The scale table of issue "preview as fast as an empty provider": for N Datasources, engine

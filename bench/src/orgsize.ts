@@ -1,9 +1,6 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startAbloLocal, type AbloLocal, type Surface } from "./ablo-local";
-import { REPO_ROOT } from "./paths";
-import { pulumiWorkspace } from "./pulumi";
-import { abloConfig, createStack, secret, type ProgramStack } from "./stack";
+import { abloConfig, createStack, pulumiWorkspace, REPO_ROOT, secret, startAbloLocal, type AbloLocal, type ProgramStack, type Surface } from "@ablo/harness";
 
 /**
  * The "organization size" rows: an `up` of a program creating 10 Datasources (the fleet program,

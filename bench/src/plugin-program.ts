@@ -18,7 +18,7 @@ export interface PluginYamlProgram {
 function pluginYaml(n: number, tag?: string): string {
   const lines = [
     "name: plugin-bench",
-    "description: N ablo:Datasource in Pulumi YAML, served by the pulumi-resource-ablo plugin (written by harness/src/bench-plugin-program.ts).",
+    "description: N ablo:Datasource in Pulumi YAML, served by the pulumi-resource-ablo plugin (written by bench/src/plugin-program.ts).",
     "runtime: yaml",
     "config:",
     "  databaseUrl:",

@@ -1,10 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { startAbloLocal } from "./ablo-local";
-import { REPO_ROOT } from "./paths";
-import { loginRole, startPostgres } from "./postgres";
-import { pulumiWorkspace } from "./pulumi";
-import { abloConfig, createStack, secret } from "./stack";
+import { abloConfig, createStack, loginRole, pulumiWorkspace, REPO_ROOT, secret, startAbloLocal, startPostgres } from "@ablo/harness";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -3,12 +3,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import type { Surface } from "./ablo-local";
-import { benchOrgSize, orgSizeTable } from "./bench-orgsize";
-import { benchPulumi } from "./bench-pulumi";
-import { benchScale, scaleTable } from "./bench-scale";
-import { benchServer } from "./bench-server";
-import { REPO_ROOT } from "./paths";
+import { REPO_ROOT, type Surface } from "@ablo/harness";
+import { benchOrgSize, orgSizeTable } from "./orgsize";
+import { benchPulumi } from "./pulumi";
+import { benchScale, scaleTable } from "./scale";
+import { benchServer } from "./server";
 
 const BENCH_DIR = join(REPO_ROOT, "bench");
 
