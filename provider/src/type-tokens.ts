@@ -1,6 +1,6 @@
 /**
  * The Datasource's Pulumi type tokens, one per host: the SDK, the plugin's schema and the policy
- * pack read them here. Loaded on its own (`@ablo/provider/dist/type-tokens`), which needs nothing:
+ * pack read them here. Loaded on its own (`@ablo/provider/type-tokens`), which needs nothing:
  * a program or policy pack that reads it does not load the API client (it is installed with the
  * provider all the same).
  */
