@@ -44,7 +44,8 @@ export class DatasourceCore {
     const { inputs, failures } = checkInputs(news);
     const mismatch = this.adoptModeMismatch(news.adoptId);
     if (mismatch) failures.push({ property: "adoptId", reason: mismatch });
-    const problem = await this.#api.problem();
+    // Inputs that fail already fail the preview: the API is asked only about a change that could go ahead.
+    const problem = failures.length === 0 ? await this.#api.problem() : undefined;
     if (problem) {
       this.#log.warnOnce(
         "endpoint",
