@@ -159,6 +159,19 @@ describe("answers that break the contract", () => {
     expect([server.requests.length, keys.size]).toEqual([5, 1]);
   });
 
+  it("unreadable answers and transient failures are counted apart: five asks, each with its own retries, all under one key", async () => {
+    // 503, garbled, 503, garbled, …: with one retry allowed, a shared count would stop at the second 503.
+    server.handler = (_req, res, n) => {
+      if (n % 2 === 1) return apiError(res, 503, { type: "api_error", message: "busy" });
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end("<html>ok</html>");
+    };
+    const err = await rejectionOf(() => clientFor(server, { maxRetries: 1 }).datasources.create({ connectionString: CONN }));
+    expect(err).toBeInstanceOf(AbloResponseValidationError);
+    const keys = new Set(server.requests.map((r) => r.headers["idempotency-key"]));
+    expect([server.requests.length, keys.size]).toEqual([10, 1]);
+  });
+
   it("a create whose answer was unreadable once is replayed on the second ask: one datasource, not two", async () => {
     const made = new Map<string, Record<string, unknown>>();
     server.handler = (req, res) => {
