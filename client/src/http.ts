@@ -182,8 +182,8 @@ export class Transport {
           }
         }
         retryAfterMs = parseRetryAfter(headerOf(res, "retry-after"));
-        error = errorFromResponse(res.status, body, requestId, retryAfterMs, spec, secrets);
-        // A route the server lacks stays missing: never retried (a 501 is a 5xx).
+        error = errorFromResponse(res.status, body, requestId, retryAfterMs, spec, secrets, headerOf(res, "location"));
+        // A route the server lacks (or redirects away from) stays missing: never retried (a 501 is a 5xx).
         retryable = !(error instanceof AbloRouteNotFoundError) && isRetryableStatus(res.status, error.code);
         policy = spec.budgetMs === undefined ? retry : { ...retry, budgetMs: spec.budgetMs };
       } catch (thrown) {

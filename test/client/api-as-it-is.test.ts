@@ -43,6 +43,17 @@ describe("a route the API does not serve", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it.each([
+    ["create", (c: AbloClient) => c.datasources.create({ connectionString: CONN }), "POST /v1/datasources"],
+    ["list", (c: AbloClient) => c.datasources.list(), "GET /v1/datasources"],
+  ])("a 404 on the collection (%s) is a missing route even with the contract's resource_missing: no id to be gone", async (_what, call, route) => {
+    server.handler = (_req, res) => apiError(res, 404, { type: "invalid_request_error", code: "resource_missing", message: "No such datasource" });
+    const err = await rejectionOf(() => call(clientFor(server, { maxRetries: 5 })));
+    expect(err).toBeInstanceOf(AbloRouteNotFoundError);
+    expect((err as AbloRouteNotFoundError).route).toBe(route);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("only the contract's resource_missing is a datasource that is gone", async () => {
     server.handler = (_req, res) => apiError(res, 404, { type: "invalid_request_error", code: "resource_missing", message: "No such datasource" });
     expect(await rejectionOf(() => clientFor(server).datasources.retrieve("ds_test_abc"))).toBeInstanceOf(AbloNotFoundError);
