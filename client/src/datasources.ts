@@ -67,11 +67,19 @@ export class Datasources {
     return (await this.createOrReplay(params, options)).datasource;
   }
 
-  /** create, saying whether the server replayed an earlier create under the same Idempotency-Key (when it says so). */
-  async createOrReplay(params: CreateDatasourceParams, options: RequestOptions = {}): Promise<{ datasource: DatasourceResponse; replayed: boolean }> {
+  /**
+   * create, saying whether the server replayed an earlier create under the same Idempotency-Key
+   * (when it says so), and the server's clock when it answered (`serverTime`, Unix seconds from
+   * its `Date` header, undefined without one): a datasource much older than that, by the server's
+   * own `created`, was made by an earlier request, whatever this machine's clock says.
+   */
+  async createOrReplay(
+    params: CreateDatasourceParams,
+    options: RequestOptions = {},
+  ): Promise<{ datasource: DatasourceResponse; replayed: boolean; serverTime: number | undefined }> {
     const secrets = connectionStringOf(params);
     const body = parseParams(CreateDatasourceParamsSchema, params, secrets);
-    const { data, replayed } = await this.#transport.request({
+    const { data, replayed, serverTime } = await this.#transport.request({
       method: "POST",
       path: COLLECTION,
       body,
@@ -80,7 +88,7 @@ export class Datasources {
       sendsConnectionString: true,
       schema: DatasourceResponseSchema,
     });
-    return { datasource: data, replayed };
+    return { datasource: data, replayed, serverTime };
   }
 
   async retrieve(id: string): Promise<DatasourceResponse> {

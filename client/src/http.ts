@@ -63,6 +63,12 @@ export interface ApiResponse<T = unknown> {
   requestId: string | undefined;
   /** The server said this answer replays an earlier request's (`Idempotent-Replayed: true`). */
   replayed: boolean;
+  /**
+   * The server's clock when it answered (its `Date` header), Unix seconds; undefined when absent or
+   * not an HTTP date. Compare it with times the server wrote (a datasource's `created`), never
+   * with this machine's clock: the two clocks may disagree by minutes.
+   */
+  serverTime: number | undefined;
   /** Parsed JSON, or undefined with `notJson` set. */
   body: unknown;
   notJson: boolean;
@@ -168,7 +174,14 @@ export class Transport {
         this.log("ablo response", { method: spec.method, path: spec.path, status: res.status, requestId, attempt: sent, durationMs: Date.now() - started });
         const { body, notJson } = parseJson(res.data);
         if (res.status >= 200 && res.status < 300) {
-          const answer = { status: res.status, requestId, body, notJson, replayed: headerOf(res, "idempotent-replayed") === "true" };
+          const answer = {
+            status: res.status,
+            requestId,
+            body,
+            notJson,
+            replayed: headerOf(res, "idempotent-replayed") === "true",
+            serverTime: parseHttpDate(headerOf(res, "date")),
+          };
           if (spec.schema === undefined) return { ...answer, data: body as T };
           try {
             return { ...answer, data: parseResponse(spec.schema, answer, where) };
@@ -279,6 +292,21 @@ function queryString(query: RequestSpec["query"]): string {
 function headerOf(res: AxiosResponse<unknown>, name: string): string | undefined {
   const value: unknown = res.headers[name];
   return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms, all in
+ * GMT) as Unix seconds; undefined for anything else. Date.parse alone would take nearly any text
+ * ("1" is a day in 2001) and read a zone-less asctime date as local time.
+ */
+export function parseHttpDate(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  const gmt = /^[A-Za-z]{3,9}, \d{2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{2}:\d{2}:\d{2} GMT$/.test(text);
+  const asctime = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/.test(text);
+  if (!gmt && !asctime) return undefined;
+  const ms = Date.parse(asctime ? `${text} GMT` : text);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
 
 /** JSON.parse messages quote the input: never surface them. */

@@ -201,6 +201,19 @@ describe("answers that break the contract", () => {
     expect([made.size, datasource.id, replayed]).toEqual([1, made.values().next().value!.id, true]);
   });
 
+  it.each([
+    ["the server's Date", "Tue, 01 Dec 2026 10:00:00 GMT", 1_796_119_200],
+    ["no Date", undefined, undefined],
+    ["a Date that is not an HTTP date", "yesterday-ish", undefined],
+  ])("a create with %s says the server's clock (serverTime) as it is", async (_what, date, serverTime) => {
+    server.handler = (_req, res) => {
+      res.sendDate = false; // node:http's own Date, unless the row gives one
+      json(res, 200, directDs(), date === undefined ? {} : { Date: date });
+    };
+    const answered = await clientFor(server).datasources.createOrReplay({ connectionString: CONN });
+    expect(answered.serverTime).toBe(serverTime);
+  });
+
   it("a create answered 200 whose connection then dropped is retried under the same key and replayed", async () => {
     const made = new Map<string, Record<string, unknown>>();
     server.handler = (req, res) => {
