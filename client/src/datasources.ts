@@ -1,5 +1,3 @@
-import { randomUUID } from "node:crypto";
-import type { z } from "zod";
 import {
   API_VERSION_PREFIX,
   ID_PREFIX,
@@ -12,15 +10,7 @@ import {
   UpdateDatasourceParamsSchema,
   tokenMode,
 } from "@ablo/api";
-import {
-  AbloAuthenticationError,
-  AbloConnectionError,
-  AbloEndpointError,
-  AbloError,
-  AbloInvalidRequestError,
-  AbloResponseValidationError,
-  AbloTimeoutError,
-} from "./errors";
+import { AbloAuthenticationError, AbloConnectionError, AbloEndpointError, AbloError, AbloInvalidRequestError, AbloTimeoutError } from "./errors";
 import type { RequestSpec, Transport } from "./http";
 import { assertSameMode } from "./mode";
 import { autoPage } from "./pagination";
@@ -34,17 +24,11 @@ import type {
   RequestOptions,
   UpdateDatasourceParams,
 } from "./types";
-import { parseParams, parseResponse } from "./validate";
+import { parseParams } from "./validate";
 
 const COLLECTION = `${API_VERSION_PREFIX}/datasources`;
 /** How the routes of one datasource are named in errors about a missing route. */
 const ITEM_ROUTE = `${COLLECTION}/{id}`;
-/**
- * Asks for an answer that could not be read, a POST each time under the same Idempotency-Key.
- * Five: at the fault suite's 10 % of garbled creates, three asks left a create unread about once
- * in a thousand, and an `up` of long-lived stacks makes thousands of requests.
- */
-const UNREADABLE_ANSWER_ATTEMPTS = 5;
 /** The endpoint probe's whole budget, retries included. */
 const PROBE_BUDGET_MS = 8_000;
 
@@ -61,7 +45,12 @@ export interface WaitForStatusOptions {
 
 export const leftUnverified = (ds: DatasourceResponse): boolean => ds.status !== undefined && ds.status !== "unverified";
 
-/** `/v1/datasources`: every endpoint of the contract (api/README.md), params and responses checked by the shared schemas. */
+/**
+ * `/v1/datasources`: every endpoint of the contract (api/README.md), params and responses checked
+ * by the shared schemas. Each request names its answer's schema, and Transport owns the one retry
+ * loop: it asks again for an unreadable 2xx (a POST under the same Idempotency-Key) and raises the
+ * typed AbloResponseValidationError after the last ask.
+ */
 export class Datasources {
   readonly #transport: Transport;
   // #private: never shown by util.inspect or JSON.stringify.
@@ -78,35 +67,32 @@ export class Datasources {
     return (await this.createOrReplay(params, options)).datasource;
   }
 
-  /** create, saying whether the server replayed an earlier create under the same Idempotency-Key (when it says so). */
-  async createOrReplay(params: CreateDatasourceParams, options: RequestOptions = {}): Promise<{ datasource: DatasourceResponse; replayed: boolean }> {
+  /**
+   * create, saying whether the server replayed an earlier create under the same Idempotency-Key
+   * (when it says so), and the server's clock when it answered (`serverTime`, Unix seconds from
+   * its `Date` header, undefined without one): a datasource much older than that, by the server's
+   * own `created`, was made by an earlier request, whatever this machine's clock says.
+   */
+  async createOrReplay(
+    params: CreateDatasourceParams,
+    options: RequestOptions = {},
+  ): Promise<{ datasource: DatasourceResponse; replayed: boolean; serverTime: number | undefined }> {
     const secrets = connectionStringOf(params);
     const body = parseParams(CreateDatasourceParamsSchema, params, secrets);
-    const spec = { method: "POST", path: COLLECTION, body, idempotencyKey: idempotencyKeyOf(options), secrets, sendsConnectionString: true } as const;
-    const { data, replayed } = await this.#exchange(spec, DatasourceResponseSchema);
-    return { datasource: data, replayed };
+    const { data, replayed, serverTime } = await this.#transport.request({
+      method: "POST",
+      path: COLLECTION,
+      body,
+      idempotencyKey: idempotencyKeyOf(options),
+      secrets,
+      sendsConnectionString: true,
+      schema: DatasourceResponseSchema,
+    });
+    return { datasource: data, replayed, serverTime };
   }
 
   async retrieve(id: string): Promise<DatasourceResponse> {
-    return (await this.#exchange({ method: "GET", path: this.pathOf(id), route: ITEM_ROUTE }, DatasourceResponseSchema)).data;
-  }
-
-  /**
-   * One request and its answer checked against `schema`. A 2xx whose body cannot be read
-   * (truncated, a page, missing fields: a garbled answer, from the API or a proxy) is asked for
-   * again, a POST under the same Idempotency-Key: a create or update the server committed is
-   * replayed, never made twice, and a create whose answer was lost is not lost.
-   */
-  async #exchange<S extends z.ZodType>(spec: RequestSpec, schema: S): Promise<{ data: z.output<S>; replayed: boolean }> {
-    const once = spec.method === "POST" ? { ...spec, idempotencyKey: spec.idempotencyKey ?? randomUUID() } : spec;
-    for (let attempt = 1; ; attempt++) {
-      const res = await this.#transport.request(once);
-      try {
-        return { data: parseResponse(schema, res, `${spec.method} ${spec.path}`), replayed: res.replayed };
-      } catch (err) {
-        if (!(err instanceof AbloResponseValidationError) || attempt >= UNREADABLE_ANSWER_ATTEMPTS) throw err;
-      }
-    }
+    return (await this.#transport.request({ method: "GET", path: this.pathOf(id), route: ITEM_ROUTE, schema: DatasourceResponseSchema })).data;
   }
 
   /**
@@ -154,7 +140,7 @@ export class Datasources {
     const path = this.pathOf(id);
     const secrets = connectionStringOf(params);
     const body = parseParams(UpdateDatasourceParamsSchema, params, secrets);
-    const spec = {
+    const res = await this.#transport.request({
       method: "POST",
       path,
       route: ITEM_ROUTE,
@@ -162,13 +148,14 @@ export class Datasources {
       idempotencyKey: idempotencyKeyOf(options),
       secrets,
       sendsConnectionString: body.connectionString !== undefined,
-    } as const;
-    return (await this.#exchange(spec, DatasourceResponseSchema)).data;
+      schema: DatasourceResponseSchema,
+    });
+    return res.data;
   }
 
   /** A second ask after a garbled answer finds it deleted: AbloNotFoundError, as for any delete of what is gone. */
   async del(id: string): Promise<DeletedDatasource> {
-    return (await this.#exchange({ method: "DELETE", path: this.pathOf(id), route: ITEM_ROUTE }, DeletedDatasourceSchema)).data;
+    return (await this.#transport.request({ method: "DELETE", path: this.pathOf(id), route: ITEM_ROUTE, schema: DeletedDatasourceSchema })).data;
   }
 
   /** One page, newest first. */
@@ -178,7 +165,7 @@ export class Datasources {
       checkId(query.starting_after, "starting_after");
       assertSameMode(this.#apiKey, query.starting_after, "starting_after");
     }
-    return (await this.#exchange({ method: "GET", path: COLLECTION, query }, DatasourceListResponseSchema)).data;
+    return (await this.#transport.request({ method: "GET", path: COLLECTION, query, schema: DatasourceListResponseSchema })).data;
   }
 
   /** Every datasource from `params.starting_after` on, fetching pages of `params.limit` as it goes. */

@@ -92,10 +92,12 @@ export class AbloRateLimitError extends AbloError {
 }
 
 /**
- * The server does not serve this route: 405, 501, or a 404 that is not the contract's
- * `resource_missing` (an unknown URL, an HTML page, another API's body). Most routes this client
- * uses are inferred, not documented, so a real deployment may lack one. Never retried, and never
- * taken for "the datasource is gone": that would drop from state what still exists.
+ * The server does not serve this route: 405, 501, a redirect (`code` `route_redirected`: never
+ * followed), any 404 on the collection (its URL names no id), or on a URL naming an id a 404 that
+ * is not the contract's `resource_missing` (an unknown URL, an HTML page, another API's body).
+ * Most routes this client uses are inferred, not documented, so a real deployment may lack one.
+ * Never retried, and never taken for "the datasource is gone": that would drop from state what
+ * still exists.
  */
 export class AbloRouteNotFoundError extends AbloError {
   /** `METHOD /v1/...` with `{id}` in place of an id. */

@@ -36,6 +36,8 @@ export function errorFromResponse(
   retryAfterMs: number | undefined,
   request: { method: string; path: string; route?: string | undefined },
   secrets: readonly string[],
+  /** The `Location` header of a 3xx. */
+  location?: string,
 ): AbloError {
   const detail = errorDetail(body);
   // Everything the server said is scrubbed, not just the message: it is text we did not write.
@@ -46,8 +48,18 @@ export function errorFromResponse(
     requestId: scrub(requestId ?? detail.requestId),
     foreignAnswer: !detail.isErrorBody,
   };
-  if (isRouteMissing(status, detail)) {
-    const route = `${request.method} ${request.route ?? request.path}`;
+  const route = `${request.method} ${request.route ?? request.path}`;
+  if (status >= 300 && status < 400) {
+    const to = shownLocation(location, secrets);
+    return new AbloRouteNotFoundError({
+      ...fields,
+      type: "route_not_found_error",
+      code: "route_redirected",
+      route,
+      message: `${route} is not served by this API: it answered with a redirect (HTTP ${status}${to ? ` to ${to}` : ""}), and redirects are not followed`,
+    });
+  }
+  if (isRouteMissing(status, detail, namesAnId(request))) {
     const said = detail.message === undefined ? "" : `: ${redact(detail.message, secrets).slice(0, 200)}`;
     return new AbloRouteNotFoundError({
       ...fields,
@@ -59,25 +71,49 @@ export function errorFromResponse(
   }
   const type = errorTypeOfStatus(status) ?? ErrorTypeSchema.safeParse(detail.type).data ?? "api_error";
   const Class = status === NOT_FOUND_STATUS ? AbloNotFoundError : CLASS_BY_TYPE[type];
-  const fallback = status >= 300 && status < 400 ? `unexpected redirect (HTTP ${status}); redirects are not followed` : `HTTP ${status}`;
   return new Class({
     ...fields,
     type,
     code: scrub(detail.code),
-    message: redact(detail.message ?? `${fallback} from ${request.method} ${request.path}`, secrets),
+    message: redact(detail.message ?? `HTTP ${status} from ${request.method} ${request.path}`, secrets),
     retryAfterMs,
   });
 }
 
+/** Whether the URL names a datasource: item routes are spelled with `{id}` (RequestSpec.route). */
+function namesAnId(request: { route?: string | undefined }): boolean {
+  return request.route?.includes("{id}") ?? false;
+}
+
 /**
- * 405 and 501 say so outright. A 404 means "no such datasource" only when it is the contract's
+ * 405 and 501 say so outright. A 404 on a URL that names no id (the collection: list, create)
+ * can only mean the route is missing, whatever its body: there is no datasource it could be
+ * about. On a URL naming an id, a 404 means "no such datasource" only when it is the contract's
  * `resource_missing` error: anything else (an unknown-URL error, a page, another API's body) is
  * taken as a missing route, the safe reading, since "gone" would let refresh and delete drop
  * from state a datasource that may still exist.
  */
-function isRouteMissing(status: number, detail: ErrorDetail): boolean {
+function isRouteMissing(status: number, detail: ErrorDetail, namesId: boolean): boolean {
   if (status === 405 || status === 501) return true;
-  return status === NOT_FOUND_STATUS && !(detail.isContract && detail.code === RESOURCE_MISSING_CODE);
+  if (status !== NOT_FOUND_STATUS) return false;
+  return !namesId || !(detail.isContract && detail.code === RESOURCE_MISSING_CODE);
+}
+
+/**
+ * Where a redirect pointed, for the message: the path only. Scheme, host, user info, query and
+ * fragment are dropped (a sign-in page's query may carry a token or a return URL), and what is
+ * left is redacted and cut short.
+ */
+function shownLocation(location: string | undefined, secrets: readonly string[]): string | undefined {
+  if (location === undefined) return undefined;
+  let path: string;
+  try {
+    path = new URL(location, "http://base.invalid").pathname;
+  } catch {
+    return undefined;
+  }
+  const shown = redact(path, secrets);
+  return shown.length <= 100 ? shown : `${shown.slice(0, 100)}…`;
 }
 
 interface ErrorDetail {

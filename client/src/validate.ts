@@ -32,7 +32,7 @@ export function parseParams<S extends z.ZodType>(schema: S, params: unknown, sec
 }
 
 /** A 2xx body that must match `schema`; the error names the first missing or wrong field. */
-export function parseResponse<S extends z.ZodType>(schema: S, res: ApiResponse, where: string): z.output<S> {
+export function parseResponse<S extends z.ZodType>(schema: S, res: Omit<ApiResponse, "data">, where: string): z.output<S> {
   if (res.notJson) {
     throw new AbloResponseValidationError({
       type: "response_validation_error",

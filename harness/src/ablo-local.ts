@@ -43,6 +43,8 @@ export interface StartAbloLocalOptions {
   readyTimeoutMs?: number;
   /** `serve --tls`: HTTPS with a certificate from the local CA in `<data>/tls/` (see caPath). */
   tls?: boolean;
+  /** `serve --clock-offset`: the server's clock runs this many seconds off real time (negative: behind). */
+  clockOffsetSeconds?: number;
 }
 
 export type Surface = "full" | "minimal";
@@ -141,6 +143,8 @@ export async function startAbloLocal(opts: StartAbloLocalOptions = {}): Promise<
   if (opts.logLevel) args.push("--log-level", opts.logLevel);
   if (opts.bodyLimit !== undefined) args.push("--body-limit", String(opts.bodyLimit));
   if (opts.tls) args.push("--tls");
+  // `=`: a negative value as its own argument could be read as an option.
+  if (opts.clockOffsetSeconds !== undefined) args.push(`--clock-offset=${opts.clockOffsetSeconds}`);
   const caPath = opts.tls ? join(dataDir, "tls", "ca.pem") : undefined;
   // Never real DNS from the harness (tests, benchmarks, the demo): names resolve only through
   // the static map, which is empty unless given.

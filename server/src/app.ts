@@ -4,6 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { z } from "zod";
 import type { Scope } from "@ablo/api";
 import { requireScope, type Authenticator, type Principal } from "./auth";
+import type { Clock } from "./clock";
 import type { Datasources, Reply } from "./datasources";
 import { ApiError, InvalidRequestError, RateLimitError, ServerError } from "./errors";
 import { corruptBody, type FaultPlan, type Faults } from "./faults";
@@ -31,6 +32,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   faults: Faults;
   logger: Logger;
+  /** The server's clock: the `Date` header of every answer (the one Datasources and Idempotency read). */
+  clock: Clock;
   /** The OpenAPI document, serialized once. */
   openapi: string;
   bodyLimit?: number;
@@ -82,13 +85,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     frameworkErrors: (err, req, reply) => {
       state.set(req, { started: performance.now(), faults: undefined, logged: false });
       reply.header("Request-Id", req.id);
+      // This reply skips the onSend hook that sets Date for every other answer.
+      reply.header("Date", deps.clock.httpDate());
       sendError(req, reply, toApiError(err));
       if (!state.get(req)!.logged) accessLog(req, reply.statusCode);
     },
     // Requests Node's HTTP parser refuses never reach fastify: answered in the contract's shape too.
     clientErrorHandler: (err, socket) => {
       const reqId = newRequestId();
-      const status = answerClientError(err, socket, reqId);
+      const status = answerClientError(err, socket, reqId, deps.clock.httpDate());
       if (status !== undefined) access.write({ reqId, method: "-", url: "(unreadable request)", status, ms: undefined });
     },
     ...(deps.https ? { https: deps.https } : {}),
@@ -153,6 +158,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   };
   app.addHook("onSend", (req, reply, payload, done) => {
+    // Node would write its own Date, on the real clock: every answer shows the server's.
+    reply.header("Date", deps.clock.httpDate());
     accessLog(req, reply.statusCode, undefined, true);
     if (held.push(() => done(null, payload)) === 1) process.nextTick(release);
   });

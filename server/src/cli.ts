@@ -17,6 +17,15 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   return Number(v);
 };
 
+/** Whole seconds, either sign, within ten years. */
+const MAX_CLOCK_OFFSET = 10 * 366 * 86_400;
+const offsetSeconds = (v: string) => {
+  if (!/^[+-]?\d+$/.test(v) || Math.abs(Number(v)) > MAX_CLOCK_OFFSET) {
+    throw new InvalidArgumentError(`--clock-offset must be whole seconds from -${MAX_CLOCK_OFFSET} to ${MAX_CLOCK_OFFSET}`);
+  }
+  return Number(v);
+};
+
 /** What commander parses for `serve` (see the options below). */
 interface ServeOptions {
   data: string;
@@ -33,6 +42,7 @@ interface ServeOptions {
   logLevel: string;
   synchronous: "normal" | "full";
   tls: boolean;
+  clockOffset: number;
 }
 
 /** What commander parses for `keys create`. */
@@ -76,6 +86,12 @@ function program(extras: ServeExtras): Command {
     )
     .option("--rate-limit <n>", "requests per second per key (0: off)", int("--rate-limit", 0, 1_000_000), DEFAULT_RATE_LIMIT)
     .option("--body-limit <bytes>", "largest request body", int("--body-limit", 1024, 16 * 1024 * 1024), DEFAULT_BODY_LIMIT)
+    .option(
+      "--clock-offset <seconds>",
+      "run the server's clock this many seconds off real time (negative: behind): datasources' created, the Date header, the idempotency window",
+      offsetSeconds,
+      0,
+    )
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
     .addOption(
       new Option("--synchronous <mode>", "SQLite synchronous: normal survives kill -9, full also power loss").choices(["normal", "full"]).default("normal"),
@@ -96,6 +112,7 @@ function program(extras: ServeExtras): Command {
         bodyLimit: o.bodyLimit,
         synchronous: o.synchronous === "full" ? "FULL" : "NORMAL",
         tls: o.tls,
+        clockOffsetSeconds: o.clockOffset,
         logger,
         ...extras,
       });
@@ -120,6 +137,7 @@ function program(extras: ServeExtras): Command {
           admin: o.admin,
           surface: o.surface,
           rateLimit: o.rateLimit,
+          ...(o.clockOffset !== 0 ? { clockOffsetSeconds: o.clockOffset } : {}),
         },
         "ready",
       );

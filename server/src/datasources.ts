@@ -14,6 +14,7 @@ import {
 } from "@ablo/api";
 import type { z } from "zod";
 import type { Principal } from "./auth";
+import type { Clock } from "./clock";
 import { InvalidRequestError, NotFoundError, ServerError } from "./errors";
 import type { CheckedConnection, HostPolicy } from "./hosts";
 import type { IdempotencyTicket } from "./idempotency";
@@ -36,7 +37,8 @@ export interface DatasourcesDeps {
   hosts: HostPolicy;
   /** Called after a commit that left a record unverified; absent with --verification off. */
   onUnverified?: (id: string, version: number) => void;
-  now?: () => number;
+  /** The server's clock: `created` is its time. */
+  clock: Clock;
 }
 
 /** After the 8 time characters: ~95 random bits, so ids stay unguessable. */
@@ -74,11 +76,7 @@ const json = (status: number, value: unknown): Reply => ({ status, body: JSON.st
 
 /** The datasource endpoints, independent of the HTTP framework. */
 export class Datasources {
-  private readonly now: () => number;
-
-  constructor(private readonly deps: DatasourcesDeps) {
-    this.now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  }
+  constructor(private readonly deps: DatasourcesDeps) {}
 
   /**
    * Synchronous from request to reply when the host check is (a static DNS map, IP literals) and
@@ -112,7 +110,7 @@ export class Datasources {
       status: "unverified",
       lastError: null,
       version: 1,
-      created: this.now(),
+      created: this.deps.clock.now(),
     };
     // Every field comes from a value validated just above (params by the schema, the host by
     // @ablo/connection) or made here: no second schema pass on the hot path.

@@ -57,7 +57,7 @@ export function loggedUrl(url: string): string {
  * never reach fastify's routing, hooks or error handlers. Returns the status sent, or undefined
  * when the connection was already gone (nothing to answer, nothing to log).
  */
-export function answerClientError(err: Error & { code?: string }, socket: Socket, requestId: string): number | undefined {
+export function answerClientError(err: Error & { code?: string }, socket: Socket, requestId: string, date: string): number | undefined {
   if (err.code === "ECONNRESET" || socket.destroyed) return undefined;
   const e =
     err.code === "ERR_HTTP_REQUEST_TIMEOUT"
@@ -68,7 +68,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
   const body = JSON.stringify(e.toBody(requestId));
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nRequest-Id: ${requestId}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nDate: ${date}\r\nRequest-Id: ${requestId}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }

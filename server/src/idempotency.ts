@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { IDEMPOTENCY, IdempotencyKeySchema } from "@ablo/api";
 import type { Principal } from "./auth";
+import type { Clock } from "./clock";
 import { IdempotencyError, InvalidRequestError } from "./errors";
 import { MAX_JSON_DEPTH, tooDeep } from "./params";
 import type { Sealer } from "./seal";
@@ -55,7 +56,8 @@ export class Idempotency {
   constructor(
     private readonly store: Store,
     private readonly sealer: Sealer,
-    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+    /** The server's clock: the 24 h window is on the same time as the `created` it shows. */
+    private readonly clock: Clock,
   ) {}
 
   begin(p: Principal, header: string | string[] | undefined, method: string, path: string, body: unknown): IdempotencyTicket | IdempotentReplay | undefined {
@@ -66,7 +68,7 @@ export class Idempotency {
     }
     const key = parsed.data;
     const fingerprint = this.sealer.mac(`${method} ${path}\n${canonicalJson(body)}`);
-    const now = this.now();
+    const now = this.clock.now();
     const existing = this.store.getIdempotency(p.orgId, p.mode, key, now - IDEMPOTENCY.windowSeconds);
     if (existing) {
       const same = existing.fingerprint.length === fingerprint.length && timingSafeEqual(existing.fingerprint, fingerprint);

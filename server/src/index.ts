@@ -4,6 +4,7 @@ export { main as runCli, type ServeExtras } from "./cli";
 export { buildApp, DEFAULT_BODY_LIMIT, SURFACES, type AppDeps, type Surface } from "./app";
 export { seedDatasources, MAX_SEED, type SeedOptions, type SeedResult } from "./seed";
 export { createKey, hashToken, Authenticator, requireScope, type Principal } from "./auth";
+export { Clock } from "./clock";
 export { Datasources, toResource, mergeMetadata, type Reply } from "./datasources";
 export { systemResolver, staticResolver, loadDnsMap, resolverFor, HostNotFoundError, type Resolve } from "./dns";
 export * from "./errors";

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { buildApp, type Surface } from "./app";
 import { Authenticator } from "./auth";
+import { Clock } from "./clock";
 import { Datasources } from "./datasources";
 import type { Resolve } from "./dns";
 import { ConfigError } from "./errors";
@@ -40,6 +41,8 @@ export interface ServerOptions {
   synchronous?: "NORMAL" | "FULL";
   /** Serve HTTPS with a certificate from the local CA in `<data>/tls/` (see tls.ts). */
   tls?: boolean;
+  /** The server's clock runs this many seconds off real time (negative: behind); see Clock. */
+  clockOffsetSeconds?: number;
 }
 
 export interface RunningServer {
@@ -89,20 +92,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   if (tls?.created.includes("ca")) logger.info({ caPath: tls.caPath }, "created a local CA for --tls: clients must trust it (NODE_EXTRA_CA_CERTS)");
   const hosts = new HostPolicy({ resolve: opts.resolve, allowPrivateHosts: opts.allowPrivateHosts === true });
+  const clock = new Clock(opts.clockOffsetSeconds ?? 0);
   const verifier = opts.verification === false ? undefined : new Verifier({ store, sealer, hosts, logger });
   const datasources = new Datasources({
     store,
     sealer,
     hosts,
+    clock,
     ...(verifier ? { onUnverified: (id: string, version: number) => verifier.enqueue(id, version) } : {}),
   });
   const app = buildApp({
     auth: new Authenticator(store),
     datasources,
-    idempotency: new Idempotency(store, sealer),
+    idempotency: new Idempotency(store, sealer, clock),
     rateLimiter: new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT),
     faults: new Faults(opts.faults),
     logger,
+    clock,
     openapi: JSON.stringify(openApiDocument(opts.surface)),
     admin: opts.admin === true,
     surface: opts.surface ?? "full",

@@ -43,6 +43,17 @@ describe("a route the API does not serve", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it.each([
+    ["create", (c: AbloClient) => c.datasources.create({ connectionString: CONN }), "POST /v1/datasources"],
+    ["list", (c: AbloClient) => c.datasources.list(), "GET /v1/datasources"],
+  ])("a 404 on the collection (%s) is a missing route even with the contract's resource_missing: no id to be gone", async (_what, call, route) => {
+    server.handler = (_req, res) => apiError(res, 404, { type: "invalid_request_error", code: "resource_missing", message: "No such datasource" });
+    const err = await rejectionOf(() => call(clientFor(server, { maxRetries: 5 })));
+    expect(err).toBeInstanceOf(AbloRouteNotFoundError);
+    expect((err as AbloRouteNotFoundError).route).toBe(route);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("only the contract's resource_missing is a datasource that is gone", async () => {
     server.handler = (_req, res) => apiError(res, 404, { type: "invalid_request_error", code: "resource_missing", message: "No such datasource" });
     expect(await rejectionOf(() => clientFor(server).datasources.retrieve("ds_test_abc"))).toBeInstanceOf(AbloNotFoundError);
@@ -159,6 +170,19 @@ describe("answers that break the contract", () => {
     expect([server.requests.length, keys.size]).toEqual([5, 1]);
   });
 
+  it("unreadable answers and transient failures are counted apart: five asks, each with its own retries, all under one key", async () => {
+    // 503, garbled, 503, garbled, …: with one retry allowed, a shared count would stop at the second 503.
+    server.handler = (_req, res, n) => {
+      if (n % 2 === 1) return apiError(res, 503, { type: "api_error", message: "busy" });
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end("<html>ok</html>");
+    };
+    const err = await rejectionOf(() => clientFor(server, { maxRetries: 1 }).datasources.create({ connectionString: CONN }));
+    expect(err).toBeInstanceOf(AbloResponseValidationError);
+    const keys = new Set(server.requests.map((r) => r.headers["idempotency-key"]));
+    expect([server.requests.length, keys.size]).toEqual([10, 1]);
+  });
+
   it("a create whose answer was unreadable once is replayed on the second ask: one datasource, not two", async () => {
     const made = new Map<string, Record<string, unknown>>();
     server.handler = (req, res) => {
@@ -175,6 +199,19 @@ describe("answers that break the contract", () => {
     const client = clientFor(server);
     const { datasource, replayed } = await client.datasources.createOrReplay({ connectionString: CONN });
     expect([made.size, datasource.id, replayed]).toEqual([1, made.values().next().value!.id, true]);
+  });
+
+  it.each([
+    ["the server's Date", "Tue, 01 Dec 2026 10:00:00 GMT", 1_796_119_200],
+    ["no Date", undefined, undefined],
+    ["a Date that is not an HTTP date", "yesterday-ish", undefined],
+  ])("a create with %s says the server's clock (serverTime) as it is", async (_what, date, serverTime) => {
+    server.handler = (_req, res) => {
+      res.sendDate = false; // node:http's own Date, unless the row gives one
+      json(res, 200, directDs(), date === undefined ? {} : { Date: date });
+    };
+    const answered = await clientFor(server).datasources.createOrReplay({ connectionString: CONN });
+    expect(answered.serverTime).toBe(serverTime);
   });
 
   it("a create answered 200 whose connection then dropped is retried under the same key and replayed", async () => {

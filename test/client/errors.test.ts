@@ -7,8 +7,9 @@ import {
   AbloNotFoundError,
   AbloPermissionError,
   AbloRateLimitError,
+  AbloRouteNotFoundError,
 } from "@ablo/client";
-import { clientFor, CONN, rejectionOf, testServerPerTest } from "./helpers/client";
+import { clientFor, CONN, expectNoLeak, rejectionOf, testServerPerTest, TEST_KEY } from "./helpers/client";
 import { apiError, json, type TestServer } from "./helpers/server";
 
 let server: TestServer;
@@ -28,7 +29,8 @@ const cases = [
 describe.each(cases)("HTTP $status", ({ status, type, code, param, Class }) => {
   it(`becomes ${Class.name} with requestId, code, param, statusCode and type`, async () => {
     server.handler = (_req, res) => apiError(res, status, { type, code, param, message: `failed with ${status}` });
-    const err = await rejectionOf(() => clientFor(server, { maxRetries: 0 }).datasources.create({ connectionString: CONN }));
+    // A POST on a URL naming an id: there a 404 resource_missing is the datasource gone (on the collection, a missing route).
+    const err = await rejectionOf(() => clientFor(server, { maxRetries: 0 }).datasources.update("ds_test_1", { connectionString: CONN }));
     expect(err).toBeInstanceOf(Class);
     expect(err).toBeInstanceOf(AbloError);
     const e = err as AbloError;
@@ -85,16 +87,30 @@ describe("responses outside the contract", () => {
     expect(err.type).toBe("api_error");
   });
 
-  it("does not follow redirects (the key must not be replayed elsewhere)", async () => {
+  it("does not follow redirects (the key must not be replayed elsewhere): the route is not served there", async () => {
     server.handler = (_req, res, n) => {
       if (n === 1) {
         res.writeHead(307, { Location: `${server.url}/elsewhere` });
         res.end();
       } else json(res, 200, {});
     };
-    const err = (await rejectionOf(() => clientFor(server).datasources.retrieve("ds_test_1"))) as AbloError;
-    expect(err).toBeInstanceOf(AbloAPIError);
-    expect(err.statusCode).toBe(307);
+    const err = (await rejectionOf(() => clientFor(server, { maxRetries: 5 }).datasources.retrieve("ds_test_1"))) as AbloRouteNotFoundError;
+    expect(err).toBeInstanceOf(AbloRouteNotFoundError);
+    expect([err.statusCode, err.code, err.route]).toEqual([307, "route_redirected", "GET /v1/datasources/{id}"]);
+    expect(err.message).toBe(
+      "GET /v1/datasources/{id} is not served by this API: it answered with a redirect (HTTP 307 to /elsewhere), and redirects are not followed",
+    );
     expect(server.requests).toHaveLength(1);
+  });
+
+  it("a redirect's message names its path only: no host, user info or query, and no secret", async () => {
+    server.handler = (_req, res) => {
+      res.writeHead(302, { Location: `https://sso:hunter2@login.example.com/start/${TEST_KEY}?token=t0ken&next=%2Fv1` });
+      res.end();
+    };
+    const err = (await rejectionOf(() => clientFor(server).datasources.list())) as AbloRouteNotFoundError;
+    expect(err.message).toContain("(HTTP 302 to /start/[REDACTED])");
+    expect(err.route).toBe("GET /v1/datasources");
+    expectNoLeak(err, [TEST_KEY, "hunter2", "t0ken", "login.example.com"]);
   });
 });

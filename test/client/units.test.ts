@@ -1,4 +1,5 @@
 // Pure helpers, imported from their modules (not part of the public API).
+import { parseHttpDate } from "../../client/src/http";
 import { redact, secretsOf } from "../../client/src/redact";
 import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, mayRetry, parseRetryAfter, retryDelayMs } from "../../client/src/retry";
 
@@ -62,5 +63,15 @@ describe("redact", () => {
 
   it("leaves ordinary text alone", () => {
     expect(redact("No such datasource: ds_test_123", [])).toBe("No such datasource: ds_test_123");
+  });
+});
+
+describe("HTTP dates (the Date header: ApiResponse.serverTime)", () => {
+  it("reads the three forms of RFC 9110 as GMT, and nothing else", () => {
+    const t = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
+    expect(["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"].map(parseHttpDate)).toEqual([t, t, t]);
+    expect(
+      [undefined, "", "1", "784111777", "2026-12-01T10:00:00Z", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 99 Nov 1994 08:49:37 GMT"].map(parseHttpDate),
+    ).toEqual(Array(7).fill(undefined));
   });
 });
