@@ -100,9 +100,7 @@ export class CreateRecovery {
     const creating = ownerMark(inputs.owner, "creating");
     for (let position = 0; position < MAX_CREATE_POSITIONS; position++) {
       const key = createIdempotencyKey(conn.apiKey, inputs.owner, body, position);
-      const answer: { datasource: DatasourceResponse; replayed: boolean; serverTime?: number } = await client.datasources.createOrReplay(body, {
-        idempotencyKey: key,
-      });
+      const answer = await client.datasources.createOrReplay(body, { idempotencyKey: key });
       const ds = await verifier.current(answer.datasource);
       if (ds === undefined || ds.metadata[OWNER_METADATA_KEY] !== creating || this.#heldByState.has(ds.id)) continue;
       if (answer.replayed || (answer.serverTime !== undefined && answer.serverTime - ds.created > REPLAY_AGE_SECONDS)) this.#keptOnDelete.add(ds.id);

@@ -61,7 +61,7 @@ interface SeedCliOptions {
   count: number;
 }
 
-/** What a program embedding the CLI adds to `serve` (the harness's benchmark: its routes). */
+/** What a program embedding the CLI adds to `serve` (the benchmark in @ablo/bench: its routes). */
 export type ServeExtras = Pick<ServerOptions, "plugins">;
 
 function program(extras: ServeExtras): Command {

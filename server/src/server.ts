@@ -33,7 +33,7 @@ export interface ServerOptions {
   bodyLimit?: number;
   /**
    * Fastify plugins registered after the API's routes, before listening: their routes run behind
-   * the same hooks (request id, access log, faults). The harness's benchmark adds its floor routes so.
+   * the same hooks (request id, access log, faults). The benchmark in @ablo/bench adds its floor routes so.
    */
   plugins?: FastifyPluginAsync[];
   logger?: Logger;
