@@ -66,7 +66,6 @@ describe.each(["full", "minimal"] as const)("%s API surface", (surface) => {
         /property metadata\.replica .*holds a connection string with a password/,
       ],
       ["sandbox key with a live id", () => stack.setConfig({ adoptId: "ds_1A2b3C" }), /property adoptId .*live datasource but ablo:apiKey is a test key/],
-      ["missing key", () => stack.ok(["config", "rm", "ablo:apiKey"]), /property ablo:apiKey .*No Ablo API key/],
     ];
     for (const [name, breakIt, expected] of cases) {
       await stack.ok(["config", "rm", "--path", "metadata"]).catch(() => undefined);
@@ -82,6 +81,28 @@ describe.each(["full", "minimal"] as const)("%s API surface", (surface) => {
     }
     expect(requestCount()).toBe(before);
     expect(await suite.server.ids()).toEqual([]);
+  });
+
+  test("a missing key is a warning at preview and an error at up, both naming ablo:apiKey, and sends nothing to the server", async () => {
+    const before = requestCount();
+    await stack.ok(["config", "rm", "ablo:apiKey"]);
+    try {
+      const noKey = { env: { ABLO_API_KEY: undefined } };
+      const preview = await stack.run(["preview"], noKey);
+      expect(preview.code).toBe(0);
+      expect(preview.stdout + preview.stderr).toMatch(
+        /warning: No Ablo API key: run `pulumi config set --secret ablo:apiKey sk_test_…`.*The preview goes on without the Ablo API/,
+      );
+      const up = await stack.run(["up", "--yes"], noKey);
+      expect(up.code).not.toBe(0);
+      expect(up.stdout + up.stderr).toMatch(/error: .*No Ablo API key: run `pulumi config set --secret ablo:apiKey/);
+    } finally {
+      await stack.setConfig({ "ablo:apiKey": secret(suite.key) });
+    }
+    expect(requestCount()).toBe(before);
+    expect(await suite.server.ids()).toEqual([]);
+    // The failed up saved the stack and the provider instance: removed, so the next up starts afresh.
+    await stack.ok(["destroy", "--yes", "--skip-preview"]);
   });
 
   test("up registers the database and waits until it is active", async () => {
