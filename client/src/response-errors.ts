@@ -34,7 +34,7 @@ export function errorFromResponse(
   body: unknown,
   requestId: string | undefined,
   retryAfterMs: number | undefined,
-  request: { method: string; path: string; route?: string | undefined },
+  request: { method: string; path: string; route?: string | undefined; query?: Record<string, unknown> | undefined },
   secrets: readonly string[],
   /** The `Location` header of a 3xx. */
   location?: string,
@@ -81,12 +81,13 @@ export function errorFromResponse(
 }
 
 /** Whether the URL names a datasource: item routes are spelled with `{id}` (RequestSpec.route). */
-function namesAnId(request: { route?: string | undefined }): boolean {
-  return request.route?.includes("{id}") ?? false;
+/** The URL names a datasource: by id in the path, or as the list's `starting_after` cursor (a 404 there is that cursor gone). */
+function namesAnId(request: { route?: string | undefined; query?: Record<string, unknown> | undefined }): boolean {
+  return (request.route?.includes("{id}") ?? false) || request.query?.starting_after !== undefined;
 }
 
 /**
- * 405 and 501 say so outright. A 404 on a URL that names no id (the collection: list, create)
+ * 405 and 501 say so outright. A 404 on a URL that names no id (the collection: list without a cursor, create)
  * can only mean the route is missing, whatever its body: there is no datasource it could be
  * about. On a URL naming an id, a 404 means "no such datasource" only when it is the contract's
  * `resource_missing` error: anything else (an unknown-URL error, a page, another API's body) is

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freeLoopbackPort, REPO_ROOT, secret, secrets, type ProgramStack, type StackConfig } from "@ablo/harness";
+import { REPO_ROOT, secret, secrets, type ProgramStack, type StackConfig } from "@ablo/harness";
 import { startSuite, type Suite } from "../e2e/helpers";
 
 // The policy pack judges the program alone: with no usable Ablo API (no key, a port that refuses,
@@ -51,7 +51,8 @@ const CASES: NoApiCase[] = [
   },
   {
     name: "port that refuses",
-    settings: async () => ({ baseUrl: `http://127.0.0.1:${await freeLoopbackPort()}`, apiKey: suite.key }),
+    // Port 1: nothing listens there (a freed port can be taken by a parallel suite before the preview dials it).
+    settings: async () => ({ baseUrl: "http://127.0.0.1:1", apiKey: suite.key }),
     warning: (url) => [`ablo:baseUrl: ${url} cannot be reached`, "ECONNREFUSED"],
   },
   {
