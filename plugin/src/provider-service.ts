@@ -113,7 +113,7 @@ function readInputs(stored: Props, read: DatasourceOutputs): Props {
 /** The engine's provider protocol for `ablo:index:Datasource`, on the core the dynamic provider uses. */
 export function providerService(version: string, pluginDownloadURL?: string): Handlers {
   // One per plugin process: it holds the process's settings, connections and create recovery.
-  const datasourceCore = new DatasourceCore();
+  const core = new DatasourceCore();
   return {
     handshake: unary(() => new provproto.ProviderHandshakeResponse().setAcceptSecrets(true).setAcceptResources(false).setAcceptOutputs(false)),
     getSchema: unary((req: provproto.GetSchemaRequest) => {
@@ -136,7 +136,7 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
     }),
     configure: unary((req: provproto.ConfigureRequest) => {
       // The engine starts a plugin with its own address as the last argument.
-      datasourceCore.configure(configSource(props(req.getArgs()), new Map(req.getVariablesMap().toArray())), process.argv.at(-1));
+      core.configure(configSource(props(req.getArgs()), new Map(req.getVariablesMap().toArray())), process.argv.at(-1));
       return new provproto.ConfigureResponse().setAcceptsecrets(true).setAcceptresources(false).setAcceptoutputs(false).setSupportspreview(true);
     }),
 
@@ -146,7 +146,7 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
       const olds = reveal(props(req.getOlds())).values;
       const unknownKeys = Object.keys(news).filter((k) => !INPUT_KEYS.includes(k));
       const known = Object.fromEntries(Object.entries(news).filter(([k]) => INPUT_KEYS.includes(k)));
-      const { failures } = await datasourceCore.check(olds, known);
+      const { failures } = await core.check(olds, known);
       // An imported Datasource holds no credentials until the program gives them: the engine checks
       // what import read (the same olds and news, no connection string), and so does each `up` until then.
       const imported = news.connectionString === undefined && Object.keys(olds).length > 0 && isDeepStrictEqual(olds, news);
@@ -156,7 +156,7 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
       ]);
     }),
     diff: unary(async (req: provproto.DiffRequest) => {
-      const d = await datasourceCore.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);
+      const d = await core.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);
       return new provproto.DiffResponse()
         .setChanges(d.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE)
         .setReplacesList(d.replaces)
@@ -167,12 +167,12 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
       const news = reveal(props(req.getProperties()));
       if (req.getPreview()) return new provproto.CreateResponse().setProperties(outputs(planned({}, news.values, NEW_DATASOURCE), news.secretKeys));
       // The owner mark comes from the URN, as the SDK computes it for the dynamic resource.
-      const created = await datasourceCore.create({ ...news.values, owner: ownerKey(req.getUrn()), ...verificationTimeout(req.getTimeout()) });
+      const created = await core.create({ ...news.values, owner: ownerKey(req.getUrn()), ...verificationTimeout(req.getTimeout()) });
       return new provproto.CreateResponse().setId(created.id).setProperties(outputs(created.outs, news.secretKeys));
     }),
     read: unary(async (req: provproto.ReadRequest) => {
       const state = reveal(props(req.getProperties()));
-      const read = await datasourceCore.read(req.getId(), state.values);
+      const read = await core.read(req.getId(), state.values);
       const resp = new provproto.ReadResponse();
       if (read.id === undefined || read.props === undefined) return resp; // gone: refresh drops it, import says it does not exist
       const inputs = readInputs(props(req.getInputs()), read.props);
@@ -185,17 +185,17 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
       const news = reveal(props(req.getNews()));
       if (req.getPreview()) {
         const olds = reveal(props(req.getOlds())).values;
-        const rotating = (await datasourceCore.diff(req.getId(), olds, news.values)).updates.includes("connectionString");
+        const rotating = (await core.diff(req.getId(), olds, news.values)).updates.includes("connectionString");
         return new provproto.UpdateResponse().setProperties(outputs(planned(olds, news.values, rotating ? ROTATED : []), news.secretKeys));
       }
-      const updated = await datasourceCore.update(req.getId(), reveal(props(req.getOlds())).values, {
+      const updated = await core.update(req.getId(), reveal(props(req.getOlds())).values, {
         ...news.values,
         ...verificationTimeout(req.getTimeout()),
       });
       return new provproto.UpdateResponse().setProperties(outputs(updated.outs, news.secretKeys));
     }),
     delete: unary(async (req: provproto.DeleteRequest) => {
-      await datasourceCore.delete(req.getId());
+      await core.delete(req.getId());
       return new emptyproto.Empty();
     }),
   };

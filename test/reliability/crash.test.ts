@@ -46,7 +46,7 @@ describe.each(cases)("%s provider, %s API surface", (host, surface) => {
   /**
    * Resolves once the server holds `n` datasources. Not a count of create requests: after the
    * rounds before, a create first replays earlier lives of its resource (same inputs, destroyed
-   * since; provider/src/create-keys.ts), and the kill must come once new ones are committed.
+   * since; provider/src/create-recovery.ts), and the kill must come once new ones are committed.
    */
   async function serverHolds(n: number): Promise<void> {
     const deadline = Date.now() + 120_000;
