@@ -1,16 +1,55 @@
 import { z } from "zod";
 import { DEFAULT_SCHEMA, ID_PREFIX, IDEMPOTENCY, LIST_LIMITS, METADATA_LIMITS } from "./contract";
 
-/** Stripe's metadata limits (inferred): at most 50 keys, keys ≤ 40 chars, string values ≤ 500. */
+const { maxKeys, maxKeyLength, maxValueLength } = METADATA_LIMITS;
+/** What of a metadata key a message may show: letters, digits, spaces, `_` `.` `-` (no URL, no control or format character). */
+const SHOWABLE_KEY = /^[\p{L}\p{N} _.-]+$/u;
+
+/**
+ * A metadata key as messages show it, between backticks: its first 40 characters (code points, as
+ * zod counts them) and "…" when longer; undefined when it holds anything but letters, digits,
+ * spaces, `_` `.` `-` (a pasted URL or credential is never echoed). The provider swaps it out
+ * where the key holds the connection string's password.
+ */
+export function shownMetadataKey(key: string): string | undefined {
+  const chars = Array.from(key);
+  const head = chars.slice(0, maxKeyLength).join("");
+  return head !== "" && SHOWABLE_KEY.test(head) ? `\`${head}${chars.length > maxKeyLength ? "…" : ""}\`` : undefined;
+}
+
+/** Length as zod's limits count it: in code points. */
+const length = (s: string): number => Array.from(s).length;
+
+const keyMessage = (key: unknown): string => {
+  if (typeof key !== "string" || key === "") return "metadata keys must not be empty";
+  const shown = shownMetadataKey(key);
+  return `${shown !== undefined ? `metadata key ${shown}` : "a metadata key"} is ${length(key)} characters; keys are at most ${maxKeyLength}`;
+};
+/** The key a value's issue is about: the last segment of its path (the value sits right under the key). */
+const ofKey = (path: readonly PropertyKey[] | undefined): string => {
+  const key = path?.[path.length - 1];
+  const shown = typeof key === "string" ? shownMetadataKey(key) : undefined;
+  return shown !== undefined ? `metadata key ${shown}` : "a metadata key";
+};
+
+/**
+ * Stripe's metadata limits (inferred): at most 50 keys, keys 1-40 chars, string values ≤ 500. The
+ * limits stay in the schema (OpenAPI shows them); the messages name the key (when showable), the
+ * length or the count, as zod's own ("Invalid key in record") do not.
+ */
 export const MetadataSchema = z
   .record(
-    z
-      .string()
-      .min(1, "metadata keys must not be empty")
-      .max(METADATA_LIMITS.maxKeyLength, `metadata keys are at most ${METADATA_LIMITS.maxKeyLength} characters`),
-    z.string().max(METADATA_LIMITS.maxValueLength, `metadata values are at most ${METADATA_LIMITS.maxValueLength} characters`),
+    z.string().min(1).max(maxKeyLength),
+    z.string({ error: (iss) => `${ofKey(iss.path)}: values must be strings` }).max(maxValueLength, {
+      error: (iss) =>
+        `${ofKey(iss.path)}: its value is ${typeof iss.input === "string" ? length(iss.input) : `over ${maxValueLength}`} characters; values are at most ${maxValueLength}`,
+    }),
+    { error: (iss) => (iss.code === "invalid_key" ? keyMessage(iss.input) : undefined) },
   )
-  .refine((m) => Object.keys(m).length <= METADATA_LIMITS.maxKeys, { message: `metadata has at most ${METADATA_LIMITS.maxKeys} keys` });
+  .superRefine((m, ctx) => {
+    const n = Object.keys(m).length;
+    if (n > maxKeys) ctx.addIssue({ code: "custom", message: `metadata has ${n} keys; at most ${maxKeys} are allowed`, input: m });
+  });
 export type Metadata = z.infer<typeof MetadataSchema>;
 
 /** Postgres identifier for the synced schema (unquoted form only). */

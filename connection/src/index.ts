@@ -26,3 +26,4 @@ export type {
   ResolvedHost,
 } from "./check";
 export { displayName } from "./display";
+export { PERCENT_ENCODE_USERINFO, REACHABLE_FROM_ABLO } from "./advice";

@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { PERCENT_ENCODE_USERINFO } from "./advice";
 import { ConnectionStringError } from "./errors";
 import { percentDecode } from "./host-classifier";
 
@@ -109,9 +110,11 @@ const fail = (reason: string, code: "unparseable" | "invalid_port" | "invalid_sc
   throw new ConnectionStringError(code, reason, keyword !== undefined ? { keyword } : {});
 };
 
-function decode(s: string, what: string): string {
+const SECOND_AT = `more than one '@' before the path: parsers disagree on where the host starts; ${PERCENT_ENCODE_USERINFO}`;
+
+function decode(s: string, what: string, hint = ""): string {
   const d = percentDecode(s);
-  if (d === undefined) fail(`invalid percent-encoding in the ${what}`);
+  if (d === undefined) fail(`invalid percent-encoding in the ${what}${hint}`);
   return d as string;
 }
 
@@ -134,8 +137,9 @@ export function parseLibpqUri(input: string): LibpqUri {
   if (/[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(input)) {
     fail("connection string contains whitespace or control characters (percent-encode them)");
   }
-  if (input.includes("#")) fail("connection string contains an unencoded '#' (URL parsers read a fragment; libpq does not)");
-  if (input.includes("\\")) fail("connection string contains an unencoded backslash");
+  // A '#' or a second '@' is most often a password's: the messages say how to write one.
+  if (input.includes("#")) fail(`connection string contains an unencoded '#' (URL parsers read a fragment; libpq does not); ${PERCENT_ENCODE_USERINFO}`);
+  if (input.includes("\\")) fail("connection string contains an unencoded backslash (write it as %5C)");
 
   const rest = input.slice(prefixLength);
   let p = 0;
@@ -146,13 +150,15 @@ export function parseLibpqUri(input: string): LibpqUri {
   while (q < rest.length && rest[q] !== "@" && rest[q] !== "/") q++;
   if (rest[q] === "@") {
     const userinfo = rest.slice(0, q);
-    if (/[?[\]]/.test(userinfo)) fail("userinfo contains '?', '[' or ']' (percent-encode them): parsers disagree on where the host starts");
+    if (/[?[\]]/.test(userinfo)) {
+      fail(`userinfo contains '?', '[' or ']': parsers disagree on where the host starts; ${PERCENT_ENCODE_USERINFO}, [ as %5B, ] as %5D`);
+    }
     const colon = userinfo.indexOf(":");
     const rawUser = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-    if (rawUser !== "") user = decode(rawUser, "user name");
+    if (rawUser !== "") user = decode(rawUser, "user name", `; ${PERCENT_ENCODE_USERINFO}`);
     if (colon >= 0) {
       const rawPassword = userinfo.slice(colon + 1);
-      if (rawPassword !== "") password = decode(rawPassword, "password");
+      if (rawPassword !== "") password = decode(rawPassword, "password", `; ${PERCENT_ENCODE_USERINFO}`);
     }
     p = q + 1;
   }
@@ -177,7 +183,7 @@ export function parseLibpqUri(input: string): LibpqUri {
       while (p < rest.length && !":/?,".includes(rest[p] as string)) p++;
       host = rest.slice(start, p);
     }
-    if (host.includes("@")) fail("more than one '@' before the path: parsers disagree on where the host starts");
+    if (host.includes("@")) fail(SECOND_AT);
     hostPieces.push(host);
     terminator = rest[p] ?? "";
     let port = "";
@@ -185,6 +191,7 @@ export function parseLibpqUri(input: string): LibpqUri {
       const start = ++p;
       while (p < rest.length && !"/?,".includes(rest[p] as string)) p++;
       port = rest.slice(start, p);
+      if (port.includes("@")) fail(SECOND_AT); // `u:p@ss:w@h`: the host ends at the first ':' after the first '@'
       terminator = rest[p] ?? "";
     }
     portPieces.push(port);

@@ -4,7 +4,7 @@
  * the resource, the rule and what is wrong, never the password or the connection string (policies
  * see secret inputs in plaintext, and violation messages end up in logs and the Pulumi Cloud).
  */
-import { checkConnectionString, parseConnectionString, type CheckOptions, type ParsedConnection } from "@ablo/connection";
+import { checkConnectionString, parseConnectionString, REACHABLE_FROM_ABLO, type CheckOptions, type ParsedConnection } from "@ablo/connection";
 import { DATASOURCE_TYPE } from "@ablo/provider/type-tokens";
 
 /** Both hosts' Datasource: the dynamic resource of `@ablo/pulumi` and the plugin's `ablo:index:Datasource`. */
@@ -79,10 +79,7 @@ export function publicHostRule(resourceName: string, input: InputValue, config: 
   const r = checkConnectionString(input.value, options);
   if (r.ok) return { kind: "pass" };
   const cls = r.hostClass !== undefined ? `, host class ${r.hostClass}` : "";
-  const hint =
-    r.code === "host_not_public"
-      ? " Register a database reachable on a public address, or admit its network with this policy's allowedCidrs / allowedHosts config."
-      : "";
+  const hint = r.code === "host_not_public" ? ` ${REACHABLE_FROM_ABLO}; or admit its network with this policy's allowedCidrs / allowedHosts config.` : "";
   return { kind: "violation", message: `${who} violates ${POLICY.publicHost} (${r.code}${cls}): ${r.reason}.${hint}` };
 }
 

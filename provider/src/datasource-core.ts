@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from "node:util";
 import { idMode } from "@ablo/api";
-import { AbloNotFoundError, type DatasourceResponse } from "@ablo/client";
+import { AbloInvalidRequestError, AbloNotFoundError, type AbloClient, type DatasourceResponse } from "@ablo/client";
 import { ApiAccess } from "./api-access";
 import { CreateRecovery } from "./create-recovery";
 import { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 import { EngineLog } from "./engine-log";
-import { needingRoute, ProviderConfigError, RouteUnavailableError } from "./errors";
+import { HostNotPublicError, needingRoute, ProviderConfigError, RouteUnavailableError, VerificationFailedError } from "./errors";
 import { fingerprint, matchesFingerprint } from "./fingerprint";
-import { checkInputs, connectionTarget, DatasourceInputsSchema, type CheckFailure } from "./inputs";
+import { checkInputs, connectionTarget, DatasourceInputsSchema, type CheckFailure, type DatasourceInputs } from "./inputs";
 import { EngineWatch } from "./lifecycle";
 import { toOutputs, type DatasourceOutputs } from "./outputs";
 import { keyMode, StackSettings, type ConfigSource } from "./settings";
@@ -64,8 +64,8 @@ export class DatasourceCore {
   async create(news: Record<string, unknown>): Promise<{ id: string; outs: DatasourceOutputs }> {
     const inputs = DatasourceInputsSchema.parse(news);
     const conn = await this.#api.usable();
-    const ds = await needingRoute("adopt an existing datasource (adoptId, import)", "register a new one instead: drop adoptId", () =>
-      this.#creates.create(conn, inputs),
+    const ds = await explained(inputs.connectionString, () =>
+      needingRoute("adopt an existing datasource (adoptId, import)", "register a new one instead: drop adoptId", () => this.#creates.create(conn, inputs)),
     );
     return { id: ds.id, outs: outputsOf(ds, inputs.connectionString, await fingerprint(inputs.connectionString)) };
   }
@@ -91,6 +91,10 @@ export class DatasourceCore {
     this.#creates.heldByState(id);
     const inputs = DatasourceInputsSchema.parse(news);
     const { client } = await this.#api.usable();
+    return explained(inputs.connectionString, () => this.updateWith(client, id, olds, inputs));
+  }
+
+  private async updateWith(client: AbloClient, id: string, olds: Partial<DatasourceOutputs>, inputs: DatasourceInputs): Promise<{ outs: DatasourceOutputs }> {
     const rotating = !(await matchesFingerprint(inputs.connectionString, olds.fingerprint));
     const metadataChanged = !isDeepStrictEqual(olds.metadata ?? {}, inputs.metadata);
     let ds: DatasourceResponse;
@@ -134,6 +138,33 @@ export class DatasourceCore {
     // Only an id-shaped adoptId is shown back: anything else may be huge or hold controls.
     const shown = /^ds_(?:test_)?[A-Za-z0-9]{1,64}$/.test(adoptId) ? `adoptId ${adoptId}` : "adoptId";
     return `${shown} is a ${idMode(adoptId)} datasource but ablo:apiKey is a ${km} key; use a ${idMode(adoptId)} key or a ${km} id`;
+  }
+}
+
+/**
+ * Runs a create or update, making the API's refusals say what to do: a verification failure names
+ * the `host:port` list of the connection string (the API's words may not), and a host the API
+ * refuses as not public carries the policy pack's fix.
+ */
+async function explained<T>(connectionString: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof VerificationFailedError && err.endpoints === undefined) {
+      const endpoints = endpointsOf(connectionString);
+      if (endpoints !== undefined) throw err.tried(endpoints);
+    }
+    if (err instanceof AbloInvalidRequestError && err.code === "host_not_public") throw new HostNotPublicError(err);
+    throw err;
+  }
+}
+
+/** The `host:port` list of a connection string; undefined if it cannot be read (check refuses those). */
+function endpointsOf(connectionString: string): string | undefined {
+  try {
+    return connectionTarget(connectionString).endpoints;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
-import { AbloRouteNotFoundError } from "@ablo/client";
+import { REACHABLE_FROM_ABLO } from "@ablo/connection";
+import { AbloRouteNotFoundError, type AbloInvalidRequestError } from "@ablo/client";
 
 /**
  * The errors a Pulumi user sees from the provider, on both hosts (the dynamic provider and the
@@ -31,16 +32,72 @@ export class ProviderChangeError extends DatasourceProviderError {
   override readonly name = "ProviderChangeError";
 }
 
+/**
+ * `last_error` words of a database Ablo could not reach (refused, timed out, unreachable, a name
+ * that does not resolve, or not to a public address), as opposed to one it reached and judged
+ * (authentication, a missing database or schema, the role's attributes, TLS). Loose on purpose:
+ * the real API's wording is not ours (ablo-local's is server/src/verification.ts).
+ */
+const UNREACHABLE = /\b(?:refused|timed? ?out|timeout|unreachable|reset|closed|resolved?|resolves|no route|connection failed|not public|network)\b/i;
+const REACHED = /\b(?:authentication|password|does not exist|superuser|bypassrls|tls|ssl|certificate|permission|too many)\b/i;
+
+/** `schema "Sales" does not exist`: a name with capitals the database most likely holds in lower case. */
+const MISSING_SCHEMA = /\bschema "([A-Za-z_][A-Za-z0-9_$]{0,62})" does not exist/;
+
+/** What to say after a `last_error`: a hint on its own line of thought, and the fix. */
+function verificationAdvice(lastError: string, endpoints: string | undefined): { hint: string; fix: string } {
+  if (UNREACHABLE.test(lastError) && !REACHED.test(lastError)) {
+    return { hint: endpoints ? ` (tried ${endpoints})` : "", fix: `${REACHABLE_FROM_ABLO}; then run \`pulumi up\` again` };
+  }
+  const schema = MISSING_SCHEMA.exec(lastError)?.[1];
+  const hint =
+    schema !== undefined && /[A-Z]/.test(schema)
+      ? `; unquoted names are stored lower-case in PostgreSQL: did you mean schema "${schema.toLowerCase()}"? (schema names are case-sensitive here)`
+      : "";
+  return { hint, fix: "fix the role or database and run `pulumi up` again" };
+}
+
+/**
+ * Verification failed: `last_error` as the API gave it, then what to do. A database Ablo could not
+ * reach is named by the `host:port` list the provider read from the connection string (the API's
+ * words may not say) with the network fix; anything else is the role's or the database's.
+ */
 export class VerificationFailedError extends DatasourceProviderError {
   override readonly name = "VerificationFailedError";
   constructor(
     readonly datasourceId: string,
     readonly lastError: string,
-    removed: boolean,
+    readonly removed: boolean,
+    /** `host:port` of every host in the connection string, when the provider knows them. */
+    readonly endpoints?: string,
   ) {
+    const { hint, fix } = verificationAdvice(lastError, endpoints);
     super(
-      `Ablo rejected datasource ${datasourceId} at verification: ${lastError}.` +
-        (removed ? " It has been deleted, so nothing is left behind; fix the role or database and run `pulumi up` again." : ""),
+      `Ablo rejected datasource ${datasourceId} at verification: ${lastError}${hint}.` +
+        (removed ? ` It has been deleted, so nothing is left behind; ${fix}.` : ` ${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`),
+    );
+  }
+
+  /** The same rejection, naming the hosts and ports that were tried. */
+  tried(endpoints: string): VerificationFailedError {
+    return new VerificationFailedError(this.datasourceId, this.lastError, this.removed, endpoints);
+  }
+}
+
+/**
+ * The API refused the connection string's host as not public (`host_not_public`, at create or at
+ * a rotation). Carries the fix the policy pack's ablo-datasource-public-host gives at preview.
+ */
+export class HostNotPublicError extends DatasourceProviderError {
+  override readonly name = "HostNotPublicError";
+  readonly property = "connectionString";
+  readonly code = "host_not_public";
+  constructor(refusal: AbloInvalidRequestError) {
+    const said = refusal.message.trim().replace(/\.?$/, ".");
+    super(
+      `connectionString was refused by the Ablo API (host_not_public): ${said} ${REACHABLE_FROM_ABLO}. ` +
+        "The policy pack's ablo-datasource-public-host rule finds such hosts at preview.",
+      { cause: refusal },
     );
   }
 }

@@ -1,5 +1,12 @@
-import { DEFAULT_SCHEMA, ID_PREFIX, MetadataSchema, SchemaNameSchema } from "@ablo/api";
-import { classifyHost, ConnectionStringError, isConnectionStringError, parseConnectionString, type ParsedConnection } from "@ablo/connection";
+import { DEFAULT_SCHEMA, ID_PREFIX, MetadataSchema, SchemaNameSchema, shownMetadataKey } from "@ablo/api";
+import {
+  classifyHost,
+  ConnectionStringError,
+  isConnectionStringError,
+  parseConnectionString,
+  PERCENT_ENCODE_USERINFO,
+  type ParsedConnection,
+} from "@ablo/connection";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { z } from "zod";
 import { OWNER_KEY_PATTERN, OWNER_METADATA_KEY } from "./owner-key";
@@ -38,6 +45,8 @@ export interface ConnectionTarget {
   port: number;
   database: string;
   user: string;
+  /** Every `host:port` libpq would try, IPv6 in brackets, joined by ",": what messages name. */
+  endpoints: string;
 }
 
 export interface CheckFailure {
@@ -56,13 +65,15 @@ export function connectionTarget(connectionString: string): ConnectionTarget {
 function targetOf(parsed: ParsedConnection): ConnectionTarget {
   const first = parsed.hosts[0];
   if (!first || !first.host) throw new ConnectionStringError("unparseable", "connectionString must name a host");
+  // Normalized as the API normalizes the `host` it returns (lowercase, no trailing dot,
+  // canonical IP): the same classifier, so diff and adopt compare like with like.
+  const hosts = parsed.hosts.map((h) => classifyHost(h.host).host ?? h.host.toLowerCase());
   return {
-    // Normalized as the API normalizes the `host` it returns (lowercase, no trailing dot,
-    // canonical IP): the same classifier, so diff and adopt compare like with like.
-    host: parsed.hosts.map((h) => classifyHost(h.host).host ?? h.host.toLowerCase()).join(","),
+    host: hosts.join(","),
     port: first.port ?? 5432,
     database: parsed.databaseOrDefault ?? "",
     user: parsed.user ?? "",
+    endpoints: hosts.map((h, i) => `${h.includes(":") ? `[${h}]` : h}:${parsed.hosts[i]?.port ?? 5432}`).join(","),
   };
 }
 
@@ -90,32 +101,69 @@ function unreadableHost(parsed: ParsedConnection): string | undefined {
   return undefined;
 }
 
+/** A string without a password (none, empty, or an empty `password=`): Ablo could never log in. */
+const NO_PASSWORD =
+  "connectionString has no password: Ablo connects with the credentials in the string; postgres://user:password@host/db (percent-encode reserved characters)";
+
+/**
+ * `postgres://app:pa/ss@db.example.com/shop`: a '/' in the user or password ends the authority
+ * early (libpq reads host `app`, port `pa`, database `ss@db.example.com/shop`), which leaves an '@'
+ * after the first '/' and none before it. Said instead of what the parser makes of the rest.
+ */
+function slashInUserinfo(cs: string): string | undefined {
+  const scheme = /^postgres(?:ql)?:\/\//.exec(cs);
+  if (!scheme) return undefined; // the parser says what is wrong with the scheme
+  const rest = cs.slice(scheme[0].length);
+  const end = rest.search(/[/?]/);
+  if (end < 0 || rest[end] !== "/" || rest.slice(0, end).includes("@")) return undefined;
+  const path = rest.slice(end + 1).split("?")[0] ?? "";
+  if (!path.includes("@")) return undefined;
+  return (
+    "connectionString has an '@' after its first '/': a '/' in the user or password ends the host early; " +
+    `${PERCENT_ENCODE_USERINFO} (an '@' that belongs to the database name is written %40 too)`
+  );
+}
+
+/** The failure's property: the issue's path; an empty metadata key names no property of its own. */
+function propertyOf(path: readonly PropertyKey[]): string {
+  const segments = path.map(String);
+  if (segments[0] === "metadata" && segments[1] === "") return "metadata";
+  return segments.length ? segments.join(".") : "inputs";
+}
+
 /**
  * Validates inputs the way the API would, so that bad input fails at preview, naming the property.
  * Unknown (computed) values are left for apply.
  */
 export function checkInputs(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const failures: CheckFailure[] = [];
+  /** The metadata key each schema failure is about, for hiding the ones that hold a credential. */
+  const keyOf = new Map<CheckFailure, string>();
   const unknownKeys = Object.keys(news).filter((k) => isUnknown(news[k]) && k in DatasourceInputsSchema.shape);
   const schema = DatasourceInputsSchema.omit(Object.fromEntries(unknownKeys.map((k) => [k, true])) as never);
   const result = schema.safeParse(Object.fromEntries(Object.entries(news).filter(([k]) => !unknownKeys.includes(k))));
   if (!result.success) {
     for (const issue of result.error.issues) {
-      const property = issue.path.length ? issue.path.map(String).join(".") : "inputs";
-      failures.push({ property, reason: issue.message });
+      const failure = { property: propertyOf(issue.path), reason: issue.message };
+      if (issue.path[0] === "metadata" && typeof issue.path[1] === "string") keyOf.set(failure, issue.path[1]);
+      failures.push(failure);
     }
   }
   const cs = news.connectionString;
-  if (typeof cs === "string" && cs.length > 0 && !isUnknown(cs)) {
+  const slash = typeof cs === "string" && !isUnknown(cs) ? slashInUserinfo(cs) : undefined;
+  if (slash !== undefined) {
+    failures.push({ property: "connectionString", reason: slash });
+  } else if (typeof cs === "string" && cs.length > 0 && !isUnknown(cs)) {
     try {
       const parsed = parseConnectionString(cs);
       const target = targetOf(parsed);
       if (!target.user) failures.push({ property: "connectionString", reason: "connectionString must name a user (postgres://user:password@host/db)" });
+      // A password in the userinfo or in a `password=` parameter (libpq takes either); only its presence is looked at.
+      else if (!parsed.password) failures.push({ property: "connectionString", reason: NO_PASSWORD });
       const unreadable = unreadableHost(parsed);
       if (unreadable !== undefined) failures.push({ property: "connectionString", reason: unreadable });
       const credentials = credentialsInMetadata(news.metadata, parsed.password);
-      // The engine prints the value of a failure's top-level property: not a map holding a credential.
-      if (credentials.length > 0) for (const f of failures) if (f.property === "metadata") f.property = "metadata.*";
+      if (credentials.length > 0) hideCredentialKeys(failures, keyOf, parsed.password);
       failures.push(...credentials);
     } catch (err) {
       failures.push({ property: "connectionString", reason: safeReason(err) });
@@ -131,6 +179,31 @@ const MIN_PASSWORD_SEARCHED = 8;
 /** A postgres URL with a password in its userinfo. */
 const URL_WITH_PASSWORD = /postgres(?:ql)?:\/\/[^\s/@:]*:[^\s/@]+@/i;
 
+/** What credential `text` holds, if any. */
+function credentialIn(text: string, password: string | undefined): string | undefined {
+  return password !== undefined && password.length >= MIN_PASSWORD_SEARCHED && text.includes(password)
+    ? "the connection string's password"
+    : URL_WITH_PASSWORD.test(text)
+      ? "a connection string with a password"
+      : undefined;
+}
+
+/**
+ * With a credential in metadata, the schema's failures on metadata must not show it: the engine
+ * prints the value of a failure's top-level property (so not `metadata`, the whole map), and a
+ * key holding a credential is named neither in the property nor in the reason.
+ */
+function hideCredentialKeys(failures: CheckFailure[], keyOf: ReadonlyMap<CheckFailure, string>, password: string | undefined): void {
+  for (const f of failures) {
+    if (f.property === "metadata") f.property = "metadata.*";
+    const key = keyOf.get(f);
+    if (key === undefined || credentialIn(key, password) === undefined) continue;
+    f.property = "metadata.<key>";
+    const shown = shownMetadataKey(key);
+    if (shown !== undefined) f.reason = f.reason.split(`metadata key ${shown}`).join("a metadata key");
+  }
+}
+
 /**
  * Metadata is plain text wherever it goes (state, the API's answers, the console): a value that
  * holds the connection string's password, or any postgres URL with a password, is refused at
@@ -138,12 +211,7 @@ const URL_WITH_PASSWORD = /postgres(?:ql)?:\/\/[^\s/@:]*:[^\s/@]+@/i;
  */
 function credentialsInMetadata(metadata: unknown, password: string | undefined): CheckFailure[] {
   if (metadata === null || typeof metadata !== "object" || isUnknown(metadata)) return [];
-  const what = (text: string): string | undefined =>
-    password !== undefined && password.length >= MIN_PASSWORD_SEARCHED && text.includes(password)
-      ? "the connection string's password"
-      : URL_WITH_PASSWORD.test(text)
-        ? "a connection string with a password"
-        : undefined;
+  const what = (text: string): string | undefined => credentialIn(text, password);
   const failures: CheckFailure[] = [];
   for (const [key, value] of Object.entries(metadata)) {
     const inKey = what(key);

@@ -5,6 +5,7 @@ import {
   ConnectionStringError,
   displayName,
   parseConnectionString,
+  PERCENT_ENCODE_USERINFO,
   resolveAndCheck,
   resolvingChecker,
 } from "@ablo/connection";
@@ -164,6 +165,29 @@ describe("assertPublicConnectionString", () => {
     expect(e).toBeInstanceOf(ConnectionStringError);
     expect(e).toMatchObject({ code: "host_not_public", hostClass: "loopback", param: "connectionString" });
     expect(inspect(e) + String(e) + JSON.stringify(e)).not.toContain(PW);
+  });
+});
+
+describe("a reserved character in the user or password", () => {
+  it.each([
+    ["'@'", `postgres://app:${PW}@x@db.example.com/shop`],
+    ["'@' then ':' (the port holds the '@')", `postgres://app:${PW}@x:y@db.example.com:5432/shop`],
+    ["'#'", `postgres://app:${PW}#x@db.example.com/shop`],
+    ["'?'", `postgres://app:${PW}?x@db.example.com/shop`],
+    ["a bare '%'", `postgres://app:${PW}%zz@db.example.com/shop`],
+    ["a bare '%' in the user", `postgres://a%pp:${PW}@db.example.com/shop`],
+  ])("%s: refused as unparseable, saying how to percent-encode it, without quoting it", (_what, s) => {
+    const r = checkConnectionString(s);
+    expect(r).toMatchObject({ ok: false, code: "unparseable" });
+    const reason = (r as { reason: string }).reason;
+    expect(reason).toContain(PERCENT_ENCODE_USERINFO);
+    expect(reason).toContain("@ as %40, # as %23");
+    expect(reason).not.toContain(PW);
+    expect(reason).not.toMatch(/zz|x@|a%pp/);
+  });
+
+  it("percent-encoded, the same password reads back", () => {
+    expect(parseConnectionString(`postgres://app:p%40x%23y%3Fz%2Fw%3Av%25@db.example.com/shop`).password).toBe("p@x#y?z/w:v%");
   });
 });
 

@@ -1,6 +1,7 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { CheckRunsAtApply, isUnknownValueError, policies, readInput, UNKNOWN_STRING } from "../../policy-pack/src/policies";
 import { DATASOURCE_TYPE } from "@ablo/provider/type-tokens";
+import { REACHABLE_FROM_ABLO } from "@ablo/connection";
 import { POLICY, publicHostRule, sslModeRule, superuserRoleRule, type Outcome } from "../../policy-pack/src/rules";
 
 // The SDK's proxy that throws on unknown values (internal, untyped in @pulumi/policy 1.21).
@@ -71,6 +72,14 @@ describe(POLICY.publicHost, () => {
   it("refuses a missing connectionString at apply", () => {
     expect(publicHostRule("x", known(undefined)).kind).toBe("violation");
     expect(publicHostRule("x", known(42)).kind).toBe("violation");
+  });
+
+  it("says how to fix a host that is not public, in the words the provider uses when the API refuses one", () => {
+    for (const h of ["10.0.0.5", "127.0.0.1", "db.internal"]) {
+      const m = messageOf(publicHostRule("orders-db", known(cs(h))));
+      expect(m).toContain(`${REACHABLE_FROM_ABLO}; or admit its network with this policy's allowedCidrs / allowedHosts config.`);
+      expect(m).not.toContain(PW);
+    }
   });
 
   it("honours allowedCidrs, allowedHosts and allowLoopback", () => {
