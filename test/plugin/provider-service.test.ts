@@ -76,10 +76,20 @@ describe("provider configuration", () => {
     expect(js(r.getInputs())).toEqual({ apiKey: secret("sk_test_abc"), baseUrl: "http://127.0.0.1:1", version: "0.1.0" });
   });
 
-  it("names a misspelt key, without echoing the key", async () => {
-    const r = await checkConfig({ apikey: "sk_test_secretvalue", apiKey: "sk_test_secretvalue", baseUrl: "https://api.example.com" });
+  it("names a misspelt key and the setting it means, without echoing the key (nor naming a property, whose value the engine would print)", async () => {
+    const r = await checkConfig({
+      apikey: "sk_test_secretvalue",
+      apiKey: "sk_test_secretvalue",
+      baseUrl: "https://api.example.com",
+      base_url: "x",
+      token: "y",
+    });
     const failures = failuresOf(r);
-    expect(failures.map((f) => f.property)).toEqual(["apikey"]);
+    expect(failures).toEqual([
+      { property: "", reason: expect.stringMatching(/^unknown key ablo:apikey, did you mean ablo:apiKey\? .*pulumi config set --secret ablo:apiKey/) },
+      { property: "", reason: expect.stringMatching(/^unknown key ablo:base_url, did you mean ablo:baseUrl\?/) },
+      { property: "", reason: expect.stringMatching(/^unknown key ablo:token: the ablo provider takes ablo:apiKey and ablo:baseUrl/) },
+    ]);
     expect(JSON.stringify(failures)).not.toContain("secretvalue");
   });
 
