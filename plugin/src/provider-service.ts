@@ -2,7 +2,16 @@ import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { AbloError } from "@ablo/client";
 import { isConnectionStringError } from "@ablo/connection";
-import { DatasourceCore, DatasourceProviderError, EngineLog, ownerKey, UNKNOWN, type CheckFailure, type DatasourceOutputs } from "@ablo/provider";
+import {
+  DatasourceCore,
+  DatasourceProviderError,
+  EngineLog,
+  engineFailures,
+  ownerKey,
+  UNKNOWN,
+  type CheckFailure,
+  type DatasourceOutputs,
+} from "@ablo/provider";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
@@ -161,10 +170,16 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
       // An imported Datasource holds no credentials until the program gives them: the engine checks
       // what import read (the same olds and news, no connection string), and so does each `up` until then.
       const imported = news.connectionString === undefined && Object.keys(olds).length > 0 && isDeepStrictEqual(olds, news);
-      return checkResponse(conceal(raw, SECRET_INPUTS), [
-        ...unknownKeys.map((k) => ({ property: k, reason: `${k} is not a property of ablo:Datasource; it takes ${INPUT_KEYS.join(", ")}` })),
-        ...failures.filter((f) => !(imported && f.property === "connectionString")),
-      ]);
+      return checkResponse(
+        conceal(raw, SECRET_INPUTS),
+        engineFailures(
+          [
+            ...unknownKeys.map((k) => ({ property: k, reason: `${k} is not a property of ablo:Datasource; it takes ${INPUT_KEYS.join(", ")}` })),
+            ...failures.filter((f) => !(imported && f.property === "connectionString")),
+          ],
+          news,
+        ),
+      );
     }),
     diff: unary(async (req: provproto.DiffRequest) => {
       const d = await datasourceCore.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);
