@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { API_BASE_URL } from "@ablo/api";
 import { REPO_ROOT, secret, type ConfigValue, type ProgramStack } from "@ablo/harness";
 import { startSuite, type Suite } from "../e2e/helpers";
 
@@ -51,6 +52,8 @@ interface Mistake {
   also?: string[];
   /** A warning that does not stop up (the key works): no `up` is run. */
   upGoesOn?: true;
+  /** An error whose `up` is run too (it fails as its preview does, and sends nothing anywhere). */
+  upToo?: true;
   /** The preview asks the endpoint (the key is only known bad, or good, once asked): GETs only, never a create. */
   asksAtPreview?: true;
   /** Lands with the input-mistakes work (mistakes-inputs): fails on a branch without it. */
@@ -98,6 +101,8 @@ const MISTAKES: Mistake[] = [
     message: () => /^unknown key ablo:baseURL, did you mean ablo:baseUrl\? Move its value/,
     names: () => "ablo:baseURL",
     fix: () => "`pulumi config set ablo:baseUrl <value>`",
+    // Ignored, the key would go to the default URL: up must send nothing, there or here.
+    upToo: true,
   },
   {
     // Set without --secret, as a user would who misspelt it: the engine used to print it.
@@ -243,7 +248,7 @@ let ctx: Omit<Context, "stack">;
 const scratch: string[] = [];
 /** One stack per language, and its settings file as the baseline config wrote it. */
 const stacks = new Map<Language, { stack: ProgramStack; baseline: string; file: string; program: string }>();
-const table: Array<{ language: Language; mistake: string; caught: string; message: string; seconds: number; run: "preview" | "up"; pending: boolean }> = [];
+const table: Array<{ language: Language; mistake: string; caught: string; message: string; seconds: number; run: string; pending: boolean }> = [];
 /** Every secret a row holds: none may be printed. */
 const SECRETS = () => [CANARY, REFUSED_KEY, suite.key, ctx.liveKey];
 
@@ -418,6 +423,23 @@ describe.each(["TypeScript", "YAML"] as const)("%s", (language) => {
       const asked = requestsSince(mark);
       if (m.asksAtPreview) expect(asked.filter((r) => !r.startsWith("GET "))).toEqual([]);
       else expect(asked).toEqual([]);
+
+      if (m.upToo) {
+        const upStarted = Date.now();
+        const up = await stack.run(["up", "--yes"]);
+        row.run = `preview ${took.toFixed(1)} s, then up`;
+        row.seconds = (Date.now() - upStarted) / 1000;
+        const upOut = up.stdout + up.stderr;
+        expect({ exit: up.code === 0 ? "0" : "not 0", said: diagnostics(upOut, "error") }).toEqual({
+          exit: "not 0",
+          said: expect.arrayContaining([expect.stringMatching(m.message(c))]),
+        });
+        expect(upOut).not.toMatch(/Updating \(/);
+        // Not asked here, nor at the default URL (which the tests' resolver would have refused, by name).
+        expect(upOut).not.toContain(new URL(API_BASE_URL).hostname);
+        expect(requestsSince(mark)).toEqual([]);
+        for (const secretText of SECRETS()) expect(upOut).not.toContain(secretText);
+      }
 
       expect(await suite.server.ids()).toEqual([]);
       for (const secretText of SECRETS()) expect(output).not.toContain(secretText);
