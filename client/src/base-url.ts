@@ -12,8 +12,9 @@ export interface BaseUrl {
 }
 
 /**
- * Validates the base URL once, at construction. Messages never echo the URL: it is user input
- * and could embed credentials.
+ * Validates the base URL once, at construction. Messages never echo the URL as given: it is user
+ * input and could embed credentials (only its origin and path, once userinfo, query and fragment
+ * are refused).
  */
 export function parseBaseUrl(raw: string | undefined): BaseUrl {
   const text = raw ?? API_BASE_URL;
@@ -27,9 +28,14 @@ export function parseBaseUrl(raw: string | undefined): BaseUrl {
   // axios would turn userinfo into a Basic Authorization header: never wanted here.
   if (url.username || url.password) throw configError("baseUrl must not contain a user name or password");
   if (url.search || url.hash) throw configError("baseUrl must not have a query string or fragment");
+  const path = url.pathname.replace(/\/+$/, "");
+  // Requests append /v1/…: a base URL ending in /v1 (the API's address as its docs write it) would
+  // ask /v1/v1/datasources. The host and path are shown back: userinfo, query and fragment, where a
+  // secret could sit, are refused above.
+  if (/\/v1$/i.test(path)) throw configError(`baseUrl is the server's address without /v1: use ${url.origin}${path.slice(0, -3)}`);
   const protocol = url.protocol;
   return {
-    href: `${url.origin}${url.pathname.replace(/\/+$/, "")}`,
+    href: `${url.origin}${path}`,
     protocol,
     secure: protocol === "https:" || isLoopbackHost(url.hostname),
   };

@@ -1,5 +1,6 @@
 import { tokenMode } from "@ablo/api";
 import { ProviderChangeError, type CheckFailure, type Settings } from "@ablo/provider";
+import { plainApiKeyWarning, unknownSettingReason } from "@ablo/provider/setting-keys";
 import { CONFIG_PROPERTIES } from "./schema";
 import { conceal, reveal, type Props } from "./values";
 
@@ -14,20 +15,25 @@ function settingsOf(values: Props): Partial<Settings> {
 
 /**
  * CheckConfig: the provider takes `ablo:apiKey` and `ablo:baseUrl` and nothing else (a misspelt key
- * fails the preview rather than being ignored); the key is returned as a secret even when set
- * without --secret, so the engine stores it encrypted. A missing or wrong key or URL is not a
- * failure here: the engine would check no resource, and a preview's policy checks need only the
- * program. The Datasources' check warns of it, and every operation that needs the API fails on it.
+ * fails the preview, naming the setting it most likely means, rather than being ignored); the key
+ * is returned as a secret even when set without --secret, so the engine stores it encrypted, and
+ * when the stack's file holds it in plain text (`keyInPlainText` names the stack, see stack-file.ts: the engine
+ * strips secrets from what CheckConfig is given) `warnings` says so (a CheckConfig cannot return a
+ * warning: the host sends it to the engine's log). A missing or wrong key or URL is not a failure
+ * here: the engine would check no resource, and a preview's policy checks need only the program.
+ * The Datasources' check warns of it, and every operation that needs the API fails on it.
+ *
+ * A failure has no property: the engine would print the property's value beside it, and a
+ * misspelt `ablo:apikey` set without --secret holds the key in plain text.
  */
-export function checkConfig(news: Props): { inputs: Props; failures: CheckFailure[] } {
+export function checkConfig(news: Props, keyInPlainText?: { stack: string }): { inputs: Props; failures: CheckFailure[]; warnings: string[] } {
   const { values } = reveal(news);
   const failures: CheckFailure[] = [];
   for (const k of Object.keys(values)) {
-    if (!OURS.includes(k) && !ENGINES.has(k) && !k.startsWith("__")) {
-      failures.push({ property: k, reason: `ablo:${k} is not a setting of the ablo provider; it takes ${OURS.map((o) => `ablo:${o}`).join(" and ")}` });
-    }
+    if (!OURS.includes(k) && !ENGINES.has(k) && !k.startsWith("__")) failures.push({ property: "", reason: unknownSettingReason(k) });
   }
-  return { inputs: conceal(news, ["apiKey"]), failures };
+  const warnings = keyInPlainText && typeof values.apiKey === "string" && values.apiKey !== "" ? [plainApiKeyWarning(keyInPlainText.stack)] : [];
+  return { inputs: conceal(news, ["apiKey"]), failures, warnings };
 }
 
 /**

@@ -2,7 +2,16 @@ import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { AbloError } from "@ablo/client";
 import { isConnectionStringError } from "@ablo/connection";
-import { DatasourceCore, DatasourceProviderError, ownerKey, UNKNOWN, type CheckFailure, type DatasourceOutputs } from "@ablo/provider";
+import {
+  DatasourceCore,
+  DatasourceProviderError,
+  EngineLog,
+  engineFailures,
+  ownerKey,
+  UNKNOWN,
+  type CheckFailure,
+  type DatasourceOutputs,
+} from "@ablo/provider";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
@@ -11,6 +20,7 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { ZodError } from "zod";
 import { checkConfig, configSource, diffConfig } from "./config";
 import { INPUT_PROPERTIES, outputProperties, packageSchema, SECRET_OUTPUTS } from "./schema";
+import { apiKeyInPlainText, stackOf } from "./stack-file";
 import { conceal, defined, reveal, type Props } from "./values";
 
 type Handlers = Pick<
@@ -110,10 +120,14 @@ function readInputs(stored: Props, read: DatasourceOutputs): Props {
   return { ...stored, ...conceal({ metadata: live }, secretKeys.has("metadata") ? ["metadata"] : []) };
 }
 
+/** A default provider (`…::pulumi:providers:ablo::default` or `::default_<version>`), whose settings are the stack's config. */
+const isDefaultProvider = (urn: string) => /::default(?:_[\w-]+)?$/.test(urn);
+
 /** The engine's provider protocol for `ablo:index:Datasource`, on the core the dynamic provider uses. */
 export function providerService(version: string, pluginDownloadURL?: string): Handlers {
   // One per plugin process: it holds the process's settings, connections and create recovery.
   const core = new DatasourceCore();
+  const log = new EngineLog();
   return {
     handshake: unary(() => new provproto.ProviderHandshakeResponse().setAcceptSecrets(true).setAcceptResources(false).setAcceptOutputs(false)),
     getSchema: unary((req: provproto.GetSchemaRequest) => {
@@ -125,7 +139,13 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
     cancel: unary(() => new emptyproto.Empty()),
 
     checkConfig: unary((req: provproto.CheckRequest) => {
-      const { inputs, failures } = checkConfig(props(req.getNews()));
+      // A default provider's settings are the stack's config, which its file may hold in plain text.
+      const stack = isDefaultProvider(req.getUrn()) ? stackOf(req.getUrn()) : undefined;
+      const plain = stack !== undefined && apiKeyInPlainText(stack) === true;
+      const { inputs, failures, warnings } = checkConfig(props(req.getNews()), plain ? { stack } : undefined);
+      // CheckConfig comes before Configure, which hands the core the engine's address.
+      log.setAddress(process.argv.at(-1));
+      for (const w of warnings) log.warnOnce(w, w);
       return checkResponse(inputs, failures);
     }),
     diffConfig: unary((req: provproto.DiffRequest) => {
@@ -150,10 +170,16 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
       // An imported Datasource holds no credentials until the program gives them: the engine checks
       // what import read (the same olds and news, no connection string), and so does each `up` until then.
       const imported = news.connectionString === undefined && Object.keys(olds).length > 0 && isDeepStrictEqual(olds, news);
-      return checkResponse(conceal(raw, SECRET_INPUTS), [
-        ...unknownKeys.map((k) => ({ property: k, reason: `${k} is not a property of ablo:Datasource; it takes ${INPUT_KEYS.join(", ")}` })),
-        ...failures.filter((f) => !(imported && f.property === "connectionString")),
-      ]);
+      return checkResponse(
+        conceal(raw, SECRET_INPUTS),
+        engineFailures(
+          [
+            ...unknownKeys.map((k) => ({ property: k, reason: `${k} is not a property of ablo:Datasource; it takes ${INPUT_KEYS.join(", ")}` })),
+            ...failures.filter((f) => !(imported && f.property === "connectionString")),
+          ],
+          news,
+        ),
+      );
     }),
     diff: unary(async (req: provproto.DiffRequest) => {
       const d = await core.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);

@@ -69,7 +69,13 @@ async function probe(conn: Connection): Promise<ProviderConfigError | undefined>
     await conn.client.probe();
     return undefined;
   } catch (err) {
-    if (err instanceof AbloAuthenticationError) return new ProviderConfigError("ablo:apiKey", `ablo:apiKey was refused by the Ablo API: ${err.message}`);
+    if (err instanceof AbloAuthenticationError) {
+      return new ProviderConfigError(
+        "ablo:apiKey",
+        `ablo:apiKey was refused by the Ablo API (${err.message.replace(/\.$/, "")}): ` +
+          "set a key of this API with `pulumi config set --secret ablo:apiKey sk_test_…` (or ABLO_API_KEY)",
+      );
+    }
     if (err instanceof AbloConfigurationError || err instanceof AbloInsecureTransportError) {
       return new ProviderConfigError("ablo:baseUrl", `ablo:baseUrl: ${err.message}`);
     }

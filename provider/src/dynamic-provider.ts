@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { engineFailures } from "./check-failures";
 import { DatasourceCore } from "./datasource-core";
 
 /**
@@ -13,7 +14,10 @@ export function dynamicProvider(core: DatasourceCore) {
       // The engine starts the dynamic-provider host with its own address as the first argument.
       core.configure(req.config, process.argv[2]);
     },
-    check: (olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> => core.check(olds, news),
+    async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+      const { inputs, failures } = await core.check(olds, news);
+      return { inputs, failures: engineFailures(failures, news) };
+    },
     async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
       const d = await core.diff(id, olds, news);
       return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };

@@ -45,15 +45,33 @@ export function resolveSettings(env: NodeJS.ProcessEnv, configured: Partial<Sett
     throw new ProviderConfigError("ablo:apiKey", "ablo:apiKey must be a single token of printable characters (sk_live_…, sk_test_…)");
   }
   const baseUrl = configured.baseUrl ?? env.ABLO_BASE_URL;
-  if (baseUrl) {
-    try {
-      parseBaseUrl(baseUrl);
-    } catch (err) {
-      if (err instanceof AbloConfigurationError) throw new ProviderConfigError("ablo:baseUrl", `ablo:baseUrl: ${err.message}`, { cause: err });
-      throw err;
-    }
-  }
+  if (baseUrl) judgeBaseUrl(baseUrl, configured.baseUrl !== undefined ? "ablo:baseUrl" : "ABLO_BASE_URL");
   return baseUrl ? { apiKey, baseUrl } : { apiKey };
+}
+
+/**
+ * A base URL the client would refuse, judged here, before any request: a malformed one, one that
+ * ends in /v1, and plaintext http:// to another machine (the client would refuse to send the key
+ * there at the first request; the probe cannot tell that from an unusable endpoint). `name` is
+ * where the value came from, which the message names.
+ */
+function judgeBaseUrl(raw: string, name: "ablo:baseUrl" | "ABLO_BASE_URL"): void {
+  let url;
+  try {
+    url = parseBaseUrl(raw);
+  } catch (err) {
+    if (!(err instanceof AbloConfigurationError)) throw err;
+    // The client says "baseUrl …" (its option); the user set `name`.
+    const message = err.message.startsWith("baseUrl ") ? `${name}${err.message.slice("baseUrl".length)}` : `${name}: ${err.message}`;
+    throw new ProviderConfigError("ablo:baseUrl", message, { cause: err });
+  }
+  if (!url.secure) {
+    throw new ProviderConfigError(
+      "ablo:baseUrl",
+      `${name} ${url.href} would send the API key in plain text: use https://${url.href.slice("http://".length)}; ` +
+        "http:// is allowed for 127.0.0.0/8, ::1 and localhost only",
+    );
+  }
 }
 
 /** `live`, `test`, or undefined for a token whose shape does not say. */

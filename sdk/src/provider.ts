@@ -1,3 +1,5 @@
+import { PACKAGE_NAME } from "@ablo/provider/type-tokens";
+import { SETTING_KEYS, meantSetting, plainApiKeyWarning, unknownSettingReason } from "@ablo/provider/setting-keys";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -24,6 +26,7 @@ export function abloProvider(): pulumi.ProviderResource {
 class DatasourceProvider extends pulumi.ProviderResource {}
 
 function createProvider(): pulumi.ProviderResource {
+  judgeStackConfig();
   const config = new pulumi.Config("ablo");
   // getSecret: a secret even when set without --secret, as it is a credential.
   const apiKey = config.getSecret("apiKey");
@@ -32,4 +35,32 @@ function createProvider(): pulumi.ProviderResource {
   if (apiKey !== undefined) props["ablo:apiKey"] = apiKey;
   if (baseUrl !== undefined) props["ablo:baseUrl"] = baseUrl;
   return new DatasourceProvider("pulumi-nodejs", PROVIDER_NAME, props);
+}
+
+/** `pulumi.runtime.isConfigSecret`: in the runtime since 3.x, but marked internal (not in the typings). */
+type RuntimeWithSecrets = { isConfigSecret?: (key: string) => boolean };
+
+/**
+ * The stack's `ablo:` config, judged in the program: the provider process is handed only
+ * `ablo:apiKey` and `ablo:baseUrl` (see createProvider), so a misspelt `ablo:baseURL` would be
+ * ignored there, and the key sent to the default URL. A key that is not a setting fails the
+ * program (a RunError: the message alone, before any resource of ours is registered), naming the
+ * setting it most likely means; in a project itself named `ablo`, whose own config shares the
+ * namespace, only a near-miss of a setting does. A key set without --secret is a warning.
+ */
+function judgeStackConfig(): void {
+  const prefix = `${PACKAGE_NAME}:`;
+  const ownNamespace = pulumi.getProject() === PACKAGE_NAME;
+  const unknown = Object.keys(pulumi.runtime.allConfig())
+    .filter((k) => k.startsWith(prefix))
+    .map((k) => k.slice(prefix.length))
+    .filter((k) => !(SETTING_KEYS as readonly string[]).includes(k) && (!ownNamespace || meantSetting(k) !== undefined));
+  if (unknown.length > 0) throw new pulumi.RunError(unknown.map(unknownSettingReason).join("\n"));
+
+  const isSecret = (pulumi.runtime as RuntimeWithSecrets).isConfigSecret;
+  // The engine hands the program the list of secret keys; without it (an older CLI) nothing can be told.
+  const told = process.env.PULUMI_CONFIG_SECRET_KEYS !== undefined;
+  if (told && isSecret && pulumi.runtime.allConfig()[`${prefix}apiKey`] !== undefined && !isSecret(`${prefix}apiKey`)) {
+    void pulumi.log.warn(plainApiKeyWarning(pulumi.getStack()));
+  }
 }

@@ -31,6 +31,11 @@ function call<Req, Res>(handler: grpc.handleUnaryCall<Req, Res>, request: Req): 
 const check = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
   call(service.check, new provproto.CheckRequest().setUrn(URN).setOlds(struct(olds)).setNews(struct(news)));
 const failuresOf = (r: provproto.CheckResponse) => r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
+/**
+ * What a failure is about: its property, or, for one the engine would print as `value {<nil>}`
+ * (an absent or nested property), sent without a property, the property its reason starts with.
+ */
+const subject = (f: { property: string; reason: string }) => f.property || /^[\w.]+/.exec(f.reason)?.[0];
 
 describe("schema", () => {
   const schema = async () =>
@@ -76,10 +81,20 @@ describe("provider configuration", () => {
     expect(js(r.getInputs())).toEqual({ apiKey: secret("sk_test_abc"), baseUrl: "http://127.0.0.1:1", version: "0.1.0" });
   });
 
-  it("names a misspelt key, without echoing the key", async () => {
-    const r = await checkConfig({ apikey: "sk_test_secretvalue", apiKey: "sk_test_secretvalue", baseUrl: "https://api.example.com" });
+  it("names a misspelt key and the setting it means, without echoing the key (nor naming a property, whose value the engine would print)", async () => {
+    const r = await checkConfig({
+      apikey: "sk_test_secretvalue",
+      apiKey: "sk_test_secretvalue",
+      baseUrl: "https://api.example.com",
+      base_url: "x",
+      token: "y",
+    });
     const failures = failuresOf(r);
-    expect(failures.map((f) => f.property)).toEqual(["apikey"]);
+    expect(failures).toEqual([
+      { property: "", reason: expect.stringMatching(/^unknown key ablo:apikey, did you mean ablo:apiKey\? .*pulumi config set --secret ablo:apiKey/) },
+      { property: "", reason: expect.stringMatching(/^unknown key ablo:base_url, did you mean ablo:baseUrl\?/) },
+      { property: "", reason: expect.stringMatching(/^unknown key ablo:token: the ablo provider takes ablo:apiKey and ablo:baseUrl/) },
+    ]);
     expect(JSON.stringify(failures)).not.toContain("secretvalue");
   });
 
@@ -123,7 +138,7 @@ describe("check", () => {
   });
 
   it("requires the connection string of a new Datasource, without echoing values", async () => {
-    expect(failuresOf(await check({}, { metadata: { a: "b" } })).map((f) => f.property)).toEqual(["connectionString"]);
+    expect(failuresOf(await check({}, { metadata: { a: "b" } })).map(subject)).toEqual(["connectionString"]);
     const bad = failuresOf(await check({}, { connectionString: `postgres://app:${PW}@/shop` }));
     expect(bad.map((f) => f.property)).toEqual(["connectionString"]);
     expect(JSON.stringify(bad)).not.toContain(PW);
@@ -134,7 +149,7 @@ describe("check", () => {
     expect(failuresOf(await check(imported, imported))).toEqual([]);
     // The plainest datasource (default schema, no metadata) still reads back as more than nothing.
     expect(failuresOf(await check({ schema: "public" }, { schema: "public" }))).toEqual([]);
-    expect(failuresOf(await check(imported, { metadata: { team: "sales" } })).map((f) => f.property)).toEqual(["connectionString"]);
+    expect(failuresOf(await check(imported, { metadata: { team: "sales" } })).map(subject)).toEqual(["connectionString"]);
   });
 
   it("passes unknown values through at preview", async () => {
