@@ -120,8 +120,12 @@ function readInputs(stored: Props, read: DatasourceOutputs): Props {
   return { ...stored, ...conceal({ metadata: live }, secretKeys.has("metadata") ? ["metadata"] : []) };
 }
 
-/** A default provider (`…::pulumi:providers:ablo::default` or `::default_<version>`), whose settings are the stack's config. */
-const isDefaultProvider = (urn: string) => /::default(?:_[\w-]+)?$/.test(urn);
+/**
+ * A default provider, whose settings are the stack's config: its name is `default`, or
+ * `default_<version>` and, from an SDK that names a plugin download URL (pulumi_ablo), that URL's
+ * characters after it; so only its start is judged.
+ */
+const isDefaultProvider = (urn: string) => /^default(?:_|$)/.test(urn.split("::").at(-1) ?? "");
 
 /** The engine's provider protocol for `ablo:index:Datasource`, on the core the dynamic provider uses. */
 export function providerService(version: string, pluginDownloadURL?: string): Handlers {
