@@ -9,8 +9,9 @@ import { startSuite, type Suite } from "../e2e/helpers";
 // about the key or endpoint, after which `up` refuses before sending anything), that the message
 // names the setting or property and says how to fix it, that no secret is printed, that no request
 // reached the server when it is caught at preview, and that nothing is left on the server. From
-// TypeScript (the SDK's dynamic provider) for every row, and from YAML and Python (the plugin) for the
-// settings' rows and a few inputs'. Host names reach the engine's Node processes only through the
+// TypeScript (the SDK's dynamic provider) for every row, and from YAML and Python (the plugin) for
+// every row but adoptId (the plugin has none). What only verification finds is in
+// mistakes-at-verification.test.ts. Host names reach the engine's Node processes only through the
 // tests' resolver (loopback-only.cjs): no real DNS is asked, nothing off loopback is dialed.
 const TS_PROGRAM = join(REPO_ROOT, "test", "fixtures", "datasource-program");
 const NO_DNS = join(REPO_ROOT, "test", "setup", "loopback-only.cjs");
@@ -174,7 +175,7 @@ const MISTAKES: Mistake[] = [
   {
     mistake: "no user in the connection string",
     inputs: { connectionString: `postgres://${DB}/shop` },
-    languages: ["TypeScript"],
+    languages: ["TypeScript", "YAML", "Python"],
     severity: "error",
     message: () => /^property connectionString value \{\[secret\]\} has a problem: connectionString must name a user/,
     names: () => "connectionString",
@@ -183,7 +184,7 @@ const MISTAKES: Mistake[] = [
   {
     mistake: 'schema: "bad schema!"',
     inputs: { schema: "bad schema!" },
-    languages: ["TypeScript"],
+    languages: ["TypeScript", "YAML", "Python"],
     severity: "error",
     message: () => /^property schema value \{bad schema!\} has a problem: schema must be a plain PostgreSQL identifier/,
     names: () => "schema",
@@ -212,7 +213,7 @@ const MISTAKES: Mistake[] = [
   {
     mistake: "bare @ in the password",
     inputs: { connectionString: url(`app:p@ss${CANARY}`) },
-    languages: ["TypeScript"],
+    languages: ["TypeScript", "YAML", "Python"],
     severity: "error",
     message: () => /connectionString.*%40/,
     names: () => "connectionString",
@@ -221,7 +222,7 @@ const MISTAKES: Mistake[] = [
   {
     mistake: "no password",
     inputs: { connectionString: url("app") },
-    languages: ["TypeScript"],
+    languages: ["TypeScript", "YAML", "Python"],
     severity: "error",
     message: () => /connectionString.*has no password/,
     names: () => "connectionString",
@@ -230,7 +231,7 @@ const MISTAKES: Mistake[] = [
   {
     mistake: "a 60-character metadata key",
     inputs: { metadata: { ["k".repeat(60)]: "v" } },
-    languages: ["TypeScript"],
+    languages: ["TypeScript", "YAML", "Python"],
     severity: "error",
     message: () => /metadata.*is 60 characters; keys are at most 40/,
     names: () => "metadata",
