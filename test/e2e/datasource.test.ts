@@ -63,7 +63,11 @@ describe.each(["full", "minimal"] as const)("%s API surface", (surface) => {
     const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
       ["wrong scheme", () => setDatabaseUrl(`mysql://app:${CANARY}@127.0.0.1/shop`), /property connectionString .*postgres:\/\//],
       // A failure on one metadata key is printed without the engine's `property metadata.<key> value {<nil>}`.
-      ["bad metadata", () => stack.setConfig({ [`metadata.${"k".repeat(41)}`]: { value: "v", path: true } }), /has a problem: metadata\.k{41}: /],
+      [
+        "bad metadata",
+        () => stack.setConfig({ [`metadata.${"k".repeat(41)}`]: { value: "v", path: true } }),
+        /has a problem: metadata key `k{40}…` is 41 characters; keys are at most 40/,
+      ],
       [
         "a credential in metadata",
         () => stack.setConfig({ "metadata.replica": { value: "postgresql://ro:not-the-canary@replica.example.com/shop", path: true } }),
