@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbloClient } from "@ablo/client";
 import { filesContaining, isAbloDatasource, loginRole, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
+import { ProgramDirs } from "./programs";
 
 // A Python program (examples/python, `runtime: python`) through the real engine: our Python language
 // host (scripts/engine/pythonhost), the SDK generated from the plugin's schema (sdk/python, installed
@@ -21,17 +22,8 @@ let py: ProgramStack;
 const url = (user: string, db: string) => suite.pg.url(user, user === "app" ? PW : `${PW}2`, db);
 const ids = () => suite.server.ids();
 type Outputs = Record<string, string>;
-const scratch: string[] = []; // program folders made inside the repository (.tmp/ is ignored by git)
+const programs = new ProgramDirs();
 let installSeconds = 0;
-
-/** A program folder inside the repository, so that it resolves @ablo/pulumi and the example's venv by path. */
-async function programDir(prefix: string, files: Record<string, string>): Promise<string> {
-  await mkdir(join(REPO_ROOT, ".tmp"), { recursive: true });
-  const dir = await mkdtemp(join(REPO_ROOT, ".tmp", prefix));
-  scratch.push(dir);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  return dir;
-}
 
 const seconds = async (run: () => Promise<unknown>): Promise<number> => {
   const start = performance.now();
@@ -79,11 +71,11 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await suite?.dispose();
-  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+  await programs.dispose();
 });
 
 test("examples/python: create, no-change preview, rotate in place, destroy; timed beside the same program in TypeScript", async () => {
-  const tsDir = await programDir("ablo-ts-twin-", {
+  const tsDir = await programs.make("ablo-ts-twin-", {
     "Pulumi.yaml": "name: ablo-ts-twin\nruntime: nodejs\n",
     "index.ts": [
       'import * as pulumi from "@pulumi/pulumi";',
@@ -151,7 +143,7 @@ test("pulumi import in a Python project prints Python; the program takes the dat
   const existing = await client.datasources.create({ connectionString: url("app", "orders"), metadata: { owner: "py-script" } });
   try {
     // A second Python project on the example's virtualenv (an absolute path), so nothing is installed again.
-    const dir = await programDir("ablo-import-py-", {
+    const dir = await programs.make("ablo-import-py-", {
       "Pulumi.yaml": `name: ablo-import-py\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: ${VENV}\n`,
       "__main__.py": "",
     });

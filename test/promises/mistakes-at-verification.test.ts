@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loginRole, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "../e2e/helpers";
+import { ProgramDirs, yamlDatasourceProgram } from "../e2e/programs";
 
 // The mistakes only Ablo can find, when it registers and verifies the database (the second part of
 // the table in mistakes.test.ts), through the real engine against ablo-local verifying a real
@@ -40,7 +41,7 @@ const ROWS: Row[] = [
 ];
 
 let suite: PostgresSuite;
-const scratch: string[] = [];
+const programs = new ProgramDirs();
 const stacks = new Map<string, { stack: ProgramStack; write?: (row: Row) => Promise<void> }>();
 const table: string[] = [];
 
@@ -54,26 +55,8 @@ beforeAll(async () => {
   // The schema as PostgreSQL stores an unquoted `CREATE SCHEMA Sales`: lower-case.
   await suite.pg.sql("CREATE SCHEMA sales AUTHORIZATION app", "shop");
   stacks.set("TypeScript", { stack: await suite.stack(TS_PROGRAM, { databaseUrl: secret(suite.pg.url("app", CANARY, "shop")) }) });
-  await mkdir(join(REPO_ROOT, ".tmp"), { recursive: true });
-  const yamlDir = await mkdtemp(join(REPO_ROOT, ".tmp", "ablo-verify-yaml-"));
-  scratch.push(yamlDir);
-  const yaml = (schema?: string) =>
-    [
-      "name: ablo-verify-yaml",
-      "runtime: yaml",
-      "config:",
-      "  databaseUrl:",
-      "    type: string",
-      "    secret: true",
-      "resources:",
-      "  main:",
-      "    type: ablo:Datasource",
-      "    properties:",
-      "      connectionString: ${databaseUrl}",
-      ...(schema === undefined ? [] : [`      schema: ${JSON.stringify(schema)}`]),
-      "",
-    ].join("\n");
-  await writeFile(join(yamlDir, "Pulumi.yaml"), yaml());
+  const yaml = (schema?: string) => yamlDatasourceProgram("ablo-verify-yaml", { schema });
+  const yamlDir = await programs.make("ablo-verify-yaml-", { "Pulumi.yaml": yaml() });
   stacks.set("YAML", {
     stack: await suite.stack(yamlDir, { databaseUrl: secret(suite.pg.url("app", CANARY, "shop")) }),
     write: (row) => writeFile(join(yamlDir, "Pulumi.yaml"), yaml(row.schema)),
@@ -83,7 +66,7 @@ beforeAll(async () => {
 afterAll(async () => {
   console.log(["mistakes found at verification: language | mistake | first line of the message", ...table].join("\n"));
   await suite?.dispose();
-  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+  await programs.dispose();
 });
 
 describe.each(["TypeScript", "YAML"])("%s", (language) => {

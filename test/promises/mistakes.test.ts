@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { API_BASE_URL } from "@ablo/api";
 import { REPO_ROOT, secret, type ConfigValue, type ProgramStack } from "@ablo/harness";
 import { startSuite, type Suite } from "../e2e/helpers";
+import { ProgramDirs, pythonProjectFiles, yamlDatasourceProgram } from "../e2e/programs";
 
 // A new user's mistakes, table-driven, through the real engine: for each, where it is caught
 // (`pulumi preview`, as an error where the mistake is in the program, or as a warning where it is
@@ -241,7 +242,7 @@ const MISTAKES: Mistake[] = [
 
 let suite: Suite;
 let ctx: Omit<Context, "stack">;
-const scratch: string[] = [];
+const programs = new ProgramDirs();
 /** One stack per language, and its settings file as the baseline config wrote it. */
 const stacks = new Map<Language, { stack: ProgramStack; baseline: string; file: string; program: string }>();
 const table: Array<{ language: Language; mistake: string; caught: string; message: string; seconds: number; run: string }> = [];
@@ -263,48 +264,16 @@ function pythonMain(inputs: Mistake["inputs"] = {}): string {
     "",
   ].join("\n");
 }
-const PYTHON_PROJECT = [
-  "name: ablo-mistakes-py",
-  "runtime:",
-  "  name: python",
-  "  options:",
-  "    toolchain: pip",
-  `    virtualenv: ${join(REPO_ROOT, "examples", "python", "venv")}`,
-  "",
-].join("\n");
 
 /** The YAML program of a row: its inputs are written in (YAML has no optional object config). */
-function yamlProgram(inputs: Mistake["inputs"] = {}): string {
-  const extra = Object.entries({ schema: inputs.schema, metadata: inputs.metadata, adoptId: inputs.adoptId }).filter(([, v]) => v !== undefined);
-  return [
-    "name: ablo-mistakes-yaml",
-    "runtime: yaml",
-    "config:",
-    "  databaseUrl:",
-    "    type: string",
-    "    secret: true",
-    "resources:",
-    "  main:",
-    "    type: ablo:Datasource",
-    "    properties:",
-    "      connectionString: ${databaseUrl}",
-    ...extra.map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
-    "",
-  ].join("\n");
-}
+const yamlProgram = (inputs: Mistake["inputs"] = {}): string =>
+  yamlDatasourceProgram("ablo-mistakes-yaml", { schema: inputs.schema, metadata: inputs.metadata, adoptId: inputs.adoptId });
 
 beforeAll(async () => {
   suite = await startSuite({ org: "mistakes", api: { verification: false, dnsMap: { [DB]: ["93.184.216.34"] } } });
   ctx = { base: suite.api.baseUrl, port: suite.api.port, key: suite.key, liveKey: await suite.api.createKey("mistakes", "live") };
-  await mkdir(join(REPO_ROOT, ".tmp"), { recursive: true });
-  const yamlDir = await mkdtemp(join(REPO_ROOT, ".tmp", "ablo-mistakes-yaml-"));
-  scratch.push(yamlDir);
-  await writeFile(join(yamlDir, "Pulumi.yaml"), yamlProgram());
-  const pyDir = await mkdtemp(join(REPO_ROOT, ".tmp", "ablo-mistakes-py-"));
-  scratch.push(pyDir);
-  await writeFile(join(pyDir, "Pulumi.yaml"), PYTHON_PROJECT);
-  await writeFile(join(pyDir, "requirements.txt"), `pulumi==3.272.0\n${join(REPO_ROOT, "sdk", "python")}\n`);
-  await writeFile(join(pyDir, "__main__.py"), pythonMain());
+  const yamlDir = await programs.make("ablo-mistakes-yaml-", { "Pulumi.yaml": yamlProgram() });
+  const pyDir = await programs.make("ablo-mistakes-py-", { ...pythonProjectFiles("ablo-mistakes-py"), "__main__.py": pythonMain() });
   for (const [language, program] of [
     ["TypeScript", TS_PROGRAM],
     ["YAML", yamlDir],
@@ -343,7 +312,7 @@ afterAll(async () => {
     ].join("\n"),
   );
   await suite?.dispose();
-  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+  await programs.dispose();
 });
 
 /** API requests ablo-local logged after `from` (characters of its log), as `METHOD path`. */

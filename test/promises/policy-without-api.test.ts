@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO_ROOT, secret, secrets, type ProgramStack, type StackConfig } from "@ablo/harness";
 import { startSuite, type Suite } from "../e2e/helpers";
+import { ProgramDirs, pythonProjectFiles } from "../e2e/programs";
 
 // The policy pack judges the program alone: with no usable Ablo API (no key, a port that refuses,
 // a name that does not resolve, an HTML server, a refused key) `pulumi preview --policy-pack`
@@ -31,7 +31,7 @@ const GOES_ON = "The preview goes on without the Ablo API (policies judge the pr
 let suite: Suite;
 let htmlUrl: string;
 let html: Server;
-const scratch: string[] = [];
+const programs = new ProgramDirs();
 /** Per (language, case): violations named out of 3, and the preview's seconds. */
 const figures: Array<{ language: string; case: string; named: number; seconds: number }> = [];
 
@@ -76,17 +76,8 @@ const CASES: NoApiCase[] = [
 // the plugin behind it is the YAML program's, which runs all five.
 const PYTHON_CASES = ["no key", "port that refuses"];
 
-/** A program folder inside the repository (.tmp/ is ignored by git), removed after the suite. */
-async function programDir(prefix: string, files: Record<string, string>): Promise<string> {
-  await mkdir(join(REPO_ROOT, ".tmp"), { recursive: true });
-  const dir = await mkdtemp(join(REPO_ROOT, ".tmp", prefix));
-  scratch.push(dir);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  return dir;
-}
-
 const yamlProgram = () =>
-  programDir("ablo-policy-yaml-", {
+  programs.make("ablo-policy-yaml-", {
     "Pulumi.yaml": [
       "name: ablo-policy-yaml",
       "runtime: yaml",
@@ -99,18 +90,8 @@ const yamlProgram = () =>
   });
 
 const pythonProgram = () =>
-  programDir("ablo-policy-py-", {
-    // The example's virtualenv (an absolute path), which python.test.ts also uses: made once.
-    "Pulumi.yaml": [
-      "name: ablo-policy-py",
-      "runtime:",
-      "  name: python",
-      "  options:",
-      "    toolchain: pip",
-      `    virtualenv: ${join(REPO_ROOT, "examples", "python", "venv")}`,
-      "",
-    ].join("\n"),
-    "requirements.txt": `pulumi==3.272.0\n${join(REPO_ROOT, "sdk", "python")}\n`,
+  programs.make("ablo-policy-py-", {
+    ...pythonProjectFiles("ablo-policy-py"),
     "__main__.py": [
       "import pulumi",
       "import pulumi_ablo as ablo",
@@ -190,7 +171,7 @@ afterAll(async () => {
   console.log(`preview --policy-pack without a usable Ablo API: private-host violations named, seconds per preview\n${rows.join("\n")}`);
   html?.close();
   await suite?.dispose();
-  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+  await programs.dispose();
 });
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
