@@ -2,16 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { AbloError } from "@ablo/client";
 import { isConnectionStringError } from "@ablo/connection";
-import {
-  DatasourceCore,
-  DatasourceProviderError,
-  EngineLog,
-  engineFailures,
-  ownerKey,
-  UNKNOWN,
-  type CheckFailure,
-  type DatasourceOutputs,
-} from "@ablo/provider";
+import { DatasourceCore, DatasourceProviderError, engineFailures, ownerKey, UNKNOWN, type CheckFailure, type DatasourceOutputs } from "@ablo/provider";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
@@ -131,7 +122,6 @@ const isDefaultProvider = (urn: string) => /^default(?:_|$)/.test(urn.split("::"
 export function providerService(version: string, pluginDownloadURL?: string): Handlers {
   // One per plugin process: it holds the process's settings, connections and create recovery.
   const core = new DatasourceCore();
-  const log = new EngineLog();
   return {
     handshake: unary(() => new provproto.ProviderHandshakeResponse().setAcceptSecrets(true).setAcceptResources(false).setAcceptOutputs(false)),
     getSchema: unary((req: provproto.GetSchemaRequest) => {
@@ -148,8 +138,7 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
       const plain = stack !== undefined && apiKeyInPlainText(stack) === true;
       const { inputs, failures, warnings } = checkConfig(props(req.getNews()), plain ? { stack } : undefined);
       // CheckConfig comes before Configure, which hands the core the engine's address.
-      log.setAddress(process.argv.at(-1));
-      for (const w of warnings) log.warnOnce(w, w);
+      for (const w of warnings) core.warnOnce(w, process.argv.at(-1));
       return checkResponse(inputs, failures);
     }),
     diffConfig: unary((req: provproto.DiffRequest) => {

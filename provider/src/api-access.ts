@@ -1,6 +1,6 @@
 import { AbloAuthenticationError, AbloClient, AbloConfigurationError, AbloInsecureTransportError } from "@ablo/client";
 import { ProviderConfigError } from "./errors";
-import type { Settings, StackSettings } from "./settings";
+import type { StackSettings } from "./settings";
 
 /**
  * How long one API call keeps retrying 429s, 5xx, resets and timeouts, every retry of a POST
@@ -14,7 +14,6 @@ const RETRY = { retryBudgetMs: 120_000, initialRetryDelayMs: 250, maxRetryDelayM
 export interface Connection {
   readonly client: AbloClient;
   readonly apiKey: string;
-  readonly settings: Settings;
   /** The endpoint probe's verdict, once asked: a problem, or undefined for a usable Ablo API. */
   probe?: Promise<ProviderConfigError | undefined>;
 }
@@ -56,7 +55,7 @@ export class ApiAccess {
     let c = this.#connections.get(k);
     if (!c) {
       const client = new AbloClient({ apiKey: settings.apiKey, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}), ...RETRY });
-      c = { client, apiKey: settings.apiKey, settings };
+      c = { client, apiKey: settings.apiKey };
       this.#connections.set(k, c);
     }
     return c;

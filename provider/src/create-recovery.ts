@@ -87,7 +87,7 @@ export class CreateRecovery {
         : ((await this.takeLeftover(conn, inputs)) ?? (await this.register(conn, verifier, inputs)));
     this.#heldByState.add(registered.id);
     // One we registered (or a leftover of this resource's own) is removed if rejected; an adopted one is not ours to remove.
-    const ds = inputs.waitForVerification ? await verifier.verified(registered, inputs.verificationTimeoutSeconds, adoptId === undefined) : registered;
+    const ds = inputs.waitForVerification ? await verifier.verified(registered, inputs, adoptId === undefined) : registered;
     if (inputs.owner !== undefined) this.#unconfirmed.set(ds.id, { client: conn.client, owner: inputs.owner });
     return ds;
   }

@@ -5,7 +5,7 @@ import { ApiAccess } from "./api-access";
 import { CreateRecovery } from "./create-recovery";
 import { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 import { EngineLog } from "./engine-log";
-import { HostNotPublicError, needingRoute, ProviderConfigError, RouteUnavailableError, VerificationFailedError } from "./errors";
+import { HostNotPublicError, needingRoute, ProviderConfigError, RouteUnavailableError } from "./errors";
 import { fingerprint, matchesFingerprint } from "./fingerprint";
 import { checkInputs, connectionTarget, DatasourceInputsSchema, type CheckFailure, type DatasourceInputs } from "./inputs";
 import { EngineWatch } from "./lifecycle";
@@ -32,6 +32,15 @@ export class DatasourceCore {
     this.#settings.configure(config);
     this.#log.setAddress(engineAddress);
     this.#watch.start();
+  }
+
+  /**
+   * Says `message` once in the engine's output: a host's own warning, which may come before
+   * configure (the plugin's CheckConfig), hence the engine's address with it.
+   */
+  warnOnce(message: string, engineAddress: string | undefined): void {
+    this.#log.setAddress(engineAddress);
+    this.#log.warnOnce(message, message);
   }
 
   /**
@@ -64,7 +73,7 @@ export class DatasourceCore {
   async create(news: Record<string, unknown>): Promise<{ id: string; outs: DatasourceOutputs }> {
     const inputs = DatasourceInputsSchema.parse(news);
     const conn = await this.#api.usable();
-    const ds = await explained(inputs.connectionString, () =>
+    const ds = await explained(() =>
       needingRoute("adopt an existing datasource (adoptId, import)", "register a new one instead: drop adoptId", () => this.#creates.create(conn, inputs)),
     );
     return { id: ds.id, outs: outputsOf(ds, inputs.connectionString, await fingerprint(inputs.connectionString)) };
@@ -91,7 +100,7 @@ export class DatasourceCore {
     this.#creates.heldByState(id);
     const inputs = DatasourceInputsSchema.parse(news);
     const { client } = await this.#api.usable();
-    return explained(inputs.connectionString, () => this.updateWith(client, id, olds, inputs));
+    return explained(() => this.updateWith(client, id, olds, inputs));
   }
 
   private async updateWith(client: AbloClient, id: string, olds: Partial<DatasourceOutputs>, inputs: DatasourceInputs): Promise<{ outs: DatasourceOutputs }> {
@@ -111,7 +120,7 @@ export class DatasourceCore {
     } else {
       ds = await client.datasources.retrieve(id);
     }
-    if (rotating && inputs.waitForVerification) ds = await new Verifier(client, this.#log).verified(ds, inputs.verificationTimeoutSeconds, false);
+    if (rotating && inputs.waitForVerification) ds = await new Verifier(client, this.#log).verified(ds, inputs, false);
     const fp = rotating ? await fingerprint(inputs.connectionString) : olds.fingerprint;
     return { outs: outputsOf(ds, inputs.connectionString, fp) };
   }
@@ -141,30 +150,13 @@ export class DatasourceCore {
   }
 }
 
-/**
- * Runs a create or update, making the API's refusals say what to do: a verification failure names
- * the `host:port` list of the connection string (the API's words may not), and a host the API
- * refuses as not public carries the policy pack's fix.
- */
-async function explained<T>(connectionString: string, fn: () => Promise<T>): Promise<T> {
+/** Runs a create or update; a host the API refuses as not public carries the policy pack's fix. */
+async function explained<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof VerificationFailedError && err.endpoints === undefined) {
-      const endpoints = endpointsOf(connectionString);
-      if (endpoints !== undefined) throw err.tried(endpoints);
-    }
     if (err instanceof AbloInvalidRequestError && err.code === "host_not_public") throw new HostNotPublicError(err);
     throw err;
-  }
-}
-
-/** The `host:port` list of a connection string; undefined if it cannot be read (check refuses those). */
-function endpointsOf(connectionString: string): string | undefined {
-  try {
-    return connectionTarget(connectionString).endpoints;
-  } catch {
-    return undefined;
   }
 }
 

@@ -77,11 +77,6 @@ export class VerificationFailedError extends DatasourceProviderError {
         (removed ? ` It has been deleted, so nothing is left behind; ${fix}.` : ` ${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`),
     );
   }
-
-  /** The same rejection, naming the hosts and ports that were tried. */
-  tried(endpoints: string): VerificationFailedError {
-    return new VerificationFailedError(this.datasourceId, this.lastError, this.removed, endpoints);
-  }
 }
 
 /**

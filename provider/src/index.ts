@@ -1,7 +1,6 @@
 export { datasourceProvider, dynamicProvider } from "./dynamic-provider";
 export { DatasourceCore } from "./datasource-core";
 export { engineFailures } from "./check-failures";
-export { EngineLog } from "./engine-log";
 export { DatasourceInputsSchema, type CheckFailure, type DatasourceInputs, UNKNOWN, checkInputs } from "./inputs";
 export { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 export { fingerprint, matchesFingerprint } from "./fingerprint";

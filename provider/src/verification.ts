@@ -8,6 +8,7 @@ import {
 } from "@ablo/client";
 import type { EngineLog } from "./engine-log";
 import { VerificationFailedError, VerificationTimeoutError } from "./errors";
+import { connectionTarget, type DatasourceInputs } from "./inputs";
 
 /** Said once when the API lacks GET /v1/datasources/{id}: what the provider then cannot do. */
 const NO_RETRIEVE =
@@ -50,7 +51,8 @@ export class Verifier {
    * 2 s). A datasource that failed it is removed first when `removeOnFailure` (one we just
    * registered, which can never work: no orphan), then the typed error says why.
    */
-  async verified(ds: DatasourceResponse, timeoutSeconds: number, removeOnFailure: boolean): Promise<DatasourceResponse> {
+  async verified(ds: DatasourceResponse, inputs: Verified, removeOnFailure: boolean): Promise<DatasourceResponse> {
+    const timeoutSeconds = inputs.verificationTimeoutSeconds;
     let result = ds;
     try {
       if (ds.status === "unverified") {
@@ -67,7 +69,8 @@ export class Verifier {
     }
     if (result.status === "rejected") {
       if (removeOnFailure) await this.removeQuietly(ds.id);
-      throw new VerificationFailedError(ds.id, result.last_error ?? "no reason given", removeOnFailure);
+      // The hosts and ports tried, from the string: the API's words may not name them.
+      throw new VerificationFailedError(ds.id, result.last_error ?? "no reason given", removeOnFailure, endpointsOf(inputs.connectionString));
     }
     return result;
   }
@@ -79,5 +82,17 @@ export class Verifier {
     } catch (err) {
       if (!(err instanceof AbloNotFoundError)) throw err;
     }
+  }
+}
+
+/** What verification needs of the inputs: the string (its hosts and ports, for messages) and the wait. */
+type Verified = Pick<DatasourceInputs, "connectionString" | "verificationTimeoutSeconds">;
+
+/** The `host:port` list of a connection string; undefined if it cannot be read (check refuses those). */
+function endpointsOf(connectionString: string): string | undefined {
+  try {
+    return connectionTarget(connectionString).endpoints;
+  } catch {
+    return undefined;
   }
 }
