@@ -25,7 +25,7 @@ export class DatasourceCore {
   readonly #log = new EngineLog();
   readonly #watch = new EngineWatch();
   readonly #api = new ApiAccess(this.#settings);
-  readonly #creates = new CreateRecovery(this.#log, this.#watch);
+  readonly #creates = new CreateRecovery(this.#log);
 
   /** Settings from the host's configuration (`ablo:apiKey`, `ablo:baseUrl`); ties the process's life to the engine's. */
   configure(config: ConfigSource, engineAddress?: string): void {
