@@ -157,8 +157,19 @@ export async function benchRateLimit(sizes: number[], rates: number[], log: (l: 
         const stack = await fleetStack(ws, api, await api.createKey(ORG, "test"), n);
         const m = await measured(api, () => stack.ok(["up", "--yes", "--skip-preview"]));
         const allowedSeconds = Math.max(floorSeconds, (n + 1) / rate);
-        const row = { n, rate, seconds: m.seconds, requests: m.requests, throttled: m.throttled, floorSeconds, allowedSeconds, ratio: m.seconds / allowedSeconds };
-        log(`N=${n} at ${rate}/s: ${row.seconds.toFixed(1)} s, ${row.requests} requests, ${row.throttled} 429s, floor ${floorSeconds.toFixed(1)} s, ratio ${row.ratio.toFixed(2)}`);
+        const row = {
+          n,
+          rate,
+          seconds: m.seconds,
+          requests: m.requests,
+          throttled: m.throttled,
+          floorSeconds,
+          allowedSeconds,
+          ratio: m.seconds / allowedSeconds,
+        };
+        log(
+          `N=${n} at ${rate}/s: ${row.seconds.toFixed(1)} s, ${row.requests} requests, ${row.throttled} 429s, floor ${floorSeconds.toFixed(1)} s, ratio ${row.ratio.toFixed(2)}`,
+        );
         rows.push(row);
         // No destroy: the next row has a server and a stack of its own.
       } finally {

@@ -35,6 +35,13 @@ export interface BudgetSignal {
 const INITIAL_RATE = 4;
 const MIN_RATE = 0.5;
 const MAX_RATE = 1_000;
+/**
+ * Requests sent together without waiting: a quarter second's worth, two at least, so that a few
+ * requests one after another (a create, then its verification's polls) do not wait, while a
+ * thousand at once are paced.
+ */
+const BURST_SECONDS = 0.25;
+const MIN_BURST = 2;
 
 export class RateBudget {
   #rate = INITIAL_RATE;
@@ -42,7 +49,8 @@ export class RateBudget {
   #slowStart = true;
   /** The rate at the last sign of the limit: increase is quick below it, careful above it. */
   #ceiling = Infinity;
-  #lastSent = -Infinity;
+  #tokens = MIN_BURST;
+  #refilledAt: number;
   /** Requests waiting for their turn: the rate grows only while the budget is what holds them back. */
   readonly #queue: Array<() => void> = [];
   #pumping = false;
@@ -54,6 +62,7 @@ export class RateBudget {
 
   constructor(private readonly clock: BudgetClock) {
     this.#lastGrowth = clock.now();
+    this.#refilledAt = clock.now();
   }
 
   /** Requests per second this client allows itself now (for logs and tests). */
@@ -61,27 +70,33 @@ export class RateBudget {
     return this.#rate;
   }
 
-  /** Waits for this attempt's turn: first come, first served; after any pause; at most `rate` a second. */
+  /** Waits for this attempt's turn: first come, first served; after any pause; a token of `rate` a second, bursts of a second's worth. */
   take(): Promise<void> {
+    this.refill(this.clock.now());
+    if (this.#queue.length === 0 && this.#tokens >= 1 && this.clock.now() >= this.#pausedUntil) {
+      this.#tokens -= 1;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.#queue.push(resolve);
       void this.pump();
     });
   }
 
-  /** Lets the queue's head go when its time comes, the time worked out anew after each wait (the rate and pauses change meanwhile). */
+  /** Lets the queue's head go when a token is there, the wait worked out anew each time (the rate and pauses change meanwhile). */
   private async pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
       while (this.#queue.length > 0) {
         const now = this.clock.now();
-        const at = Math.max(this.#lastSent + 1000 / this.#rate, this.#pausedUntil);
-        if (at > now) {
-          await this.clock.sleep(at - now);
+        this.refill(now);
+        const wait = Math.max(this.#pausedUntil - now, this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000);
+        if (wait > 0) {
+          await this.clock.sleep(Math.max(1, wait)); // no float crumbs: a timer is a millisecond at least
           continue;
         }
-        this.#lastSent = now;
+        this.#tokens -= 1;
         this.#queue.shift()!();
       }
     } finally {
@@ -89,9 +104,18 @@ export class RateBudget {
     }
   }
 
+  private refill(now: number): void {
+    if (now <= this.#refilledAt) return;
+    this.#tokens = Math.min(Math.max(MIN_BURST, this.#rate * BURST_SECONDS), this.#tokens + ((now - this.#refilledAt) / 1000) * this.#rate);
+    this.#refilledAt = now;
+  }
+
   /** Every request of the key waits until `ms` from now (a 429's Retry-After). */
   pause(ms: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, this.clock.now() + ms);
+    // Nothing saved up while paused: all of it going out at the end of the pause would be refused again.
+    this.#tokens = Math.min(this.#tokens, 0);
+    this.#refilledAt = Math.max(this.#refilledAt, this.#pausedUntil);
   }
 
   /** Learns from one answer. */
@@ -130,6 +154,7 @@ export class RateBudget {
     this.#lastCut = now;
     this.#ceiling = this.#rate;
     this.#rate = Math.max(MIN_RATE, to);
+    this.#tokens = Math.min(this.#tokens, 0);
     this.#lastGrowth = now;
   }
 

@@ -28,8 +28,12 @@ async function useApi(lacks: Route[], options: Omit<FakeApiOptions, "lacks"> = {
   core = freshCore();
 }
 
-/** The core as a new provider process has it (a later run): nothing in memory from this one. */
+/**
+ * The core as a new provider process has it (a later run): nothing in memory from this one, and
+ * the server's clock seconds on (an engine run takes seconds to end and another to start).
+ */
 function freshCore(): DatasourceCore {
+  api.advance(2);
   const fresh = new DatasourceCore();
   fresh.configure(config);
   return fresh;
@@ -50,6 +54,14 @@ test("only the documented route and GET/DELETE by id: check, create, refresh and
   expect(api.seen.filter((r) => r === "GET /v1/datasources")).toHaveLength(1); // asked once, then skipped
 });
 
+test("a clean create costs one request after the run's probe and list page: nothing read back, nothing rewritten at the end", async () => {
+  await useApi([]);
+  expect((await core.check({}, inputs())).failures).toEqual([]);
+  await core.create(inputs());
+  await core.create(inputs({ owner: ownerKey(`${URN}-2`) }));
+  expect(api.seen).toEqual(["GET /v1/datasources/{id}", "GET /v1/datasources", "POST /v1/datasources", "POST /v1/datasources"]);
+});
+
 test("a create replayed after a lost run is the same datasource, found without the list route", async () => {
   await useApi(["list", "update"]);
   const first = await core.create(inputs());
@@ -67,10 +79,10 @@ test("the same resource created again after its datasource was deleted gets a ne
   expect([...api.store.keys()]).toEqual([second.id]);
 });
 
-test("a finished create (its mark says created) is never handed back to a new create of the resource", async () => {
+test("a create 0.1.0 marked finished (the bare owner key) is never handed back to a new create of the resource", async () => {
   await useApi(["list"]);
   const first = await core.create(inputs());
-  api.store.get(first.id)!.metadata = { pulumi_owner: ownerKey(URN) }; // marked at the end of its run
+  api.store.get(first.id)!.metadata = { pulumi_owner: ownerKey(URN) }; // 0.1.0 rewrote the mark at the end of its run
   // `up --replace` in a later run, the engine not showing the old one to the provider first.
   const replacement = await freshCore().create(inputs());
   expect(replacement.id).not.toBe(first.id);
@@ -110,7 +122,7 @@ test("without GET by id, create returns what the API answered, and refresh keeps
 });
 
 test("a replacement that gets its old datasource back (its mark still says creating) keeps it when the engine deletes the old", async () => {
-  await useApi(["list", "update"]); // without the update route, marks stay `creating`
+  await useApi(["list", "update"]);
   const first = await core.create(inputs());
   // `up --replace` in a later run: the engine creates the replacement, then deletes the old resource.
   const next = freshCore();
