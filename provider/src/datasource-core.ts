@@ -98,13 +98,13 @@ export class DatasourceCore {
   }
 
   /**
-   * `getDatasource` (the plugin's Invoke): one `GET /v1/datasources/{id}`, no probe first (an
-   * unusable endpoint fails that request, named by the client); the fields the resource outputs
-   * that the API gives back, never a credential. An id that is not there, or of the other mode
-   * than the key, is a typed error naming it.
+   * `getDatasource` (the plugin's Invoke): one `GET /v1/datasources/{id}`, no probe first (the
+   * endpoint is probed only if that GET finds no route); the fields the resource outputs that the
+   * API gives back, never a credential. An id that is not there, or of the other mode than the
+   * key, is a typed error naming it.
    */
   async lookUp(id: unknown): Promise<DatasourceLookUpResult> {
-    return lookUpDatasource(await this.#api.usable(), id);
+    return lookUpDatasource(await this.#api.usable(), id, () => this.#api.problem());
   }
 
   async update(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<{ outs: DatasourceOutputs }> {

@@ -1,7 +1,7 @@
 import { camel, DirectDatasourceSchema, idMode, tokenMode } from "@ablo/api";
-import { AbloNotFoundError } from "@ablo/client";
+import { AbloNotFoundError, AbloRouteNotFoundError } from "@ablo/client";
 import { ApiAccess, type Connection } from "./api-access";
-import { DatasourceModeMismatchError, DatasourceNotFoundError, InvalidDatasourceIdError, needingRoute } from "./errors";
+import { DatasourceModeMismatchError, DatasourceNotFoundError, InvalidDatasourceIdError, RouteUnavailableError, type ProviderConfigError } from "./errors";
 import { CONSTANT_FIELDS, toOutputs, type DatasourceOutputs } from "./outputs";
 import { StackSettings, type ConfigSource } from "./settings";
 
@@ -23,21 +23,29 @@ const DIRECT_ID = /^ds_(?:test_)?[A-Za-z0-9]{1,64}$/;
 /**
  * Looks up one datasource: a single `GET /v1/datasources/{id}` (its retries aside). The id is
  * judged first, so that a malformed id, an endpoint id or one of the other mode than the key fails
- * without a request, naming the id (the API would answer a bare 404 for the last).
+ * without a request, naming the id (the API would answer a bare 404 for the last). Only when the
+ * route seems lacking is the endpoint probed (`endpointProblem`), to tell a base URL that is not
+ * Ablo from an Ablo API without the route.
  */
-export async function lookUpDatasource(conn: Connection, id: unknown): Promise<DatasourceLookUpResult> {
+export async function lookUpDatasource(
+  conn: Connection,
+  id: unknown,
+  endpointProblem: () => Promise<ProviderConfigError | undefined>,
+): Promise<DatasourceLookUpResult> {
   if (typeof id !== "string" || !DIRECT_ID.test(id))
     throw new InvalidDatasourceIdError(typeof id === "string" && /^dse_[A-Za-z0-9]{1,64}$/.test(id) ? id : undefined);
   const [ofId, ofKey] = [idMode(id), tokenMode(conn.apiKey)];
   if (ofId && ofKey && ofId !== ofKey) throw new DatasourceModeMismatchError(id, ofId, ofKey);
   let ds;
   try {
-    ds = await needingRoute(`look up datasource ${id}`, "read its fields from the outputs of the Datasource resource that manages it", () =>
-      conn.client.datasources.retrieve(id),
-    );
+    ds = await conn.client.datasources.retrieve(id);
   } catch (err) {
     if (err instanceof AbloNotFoundError) throw new DatasourceNotFoundError(id);
-    throw err;
+    if (!(err instanceof AbloRouteNotFoundError)) throw err;
+    throw (
+      (await endpointProblem()) ??
+      new RouteUnavailableError(err.route, `look up datasource ${id}`, "read its fields from the outputs of the Datasource resource that manages it")
+    );
   }
   // Only the direct datasource's fields: an answer with more (another kind, a newer API) adds none.
   const fields = Object.entries(toOutputs(ds, {})).filter(([k]) => LOOK_UP_FIELDS.includes(k));
@@ -58,6 +66,6 @@ export class ProgramLookUps {
   }
 
   async lookUp(id: unknown): Promise<DatasourceLookUpResult> {
-    return lookUpDatasource(await this.#api.usable(), id);
+    return lookUpDatasource(await this.#api.usable(), id, () => this.#api.problem());
   }
 }

@@ -44,6 +44,15 @@ const gets = (id: string) =>
     .split("\n")
     .filter((l) => l.includes('"method":"GET"') && l.includes(`"url":"/v1/datasources/${id}"`)).length;
 
+/** gets(id), at least `atLeast`, once the server's output has been still for 300 ms (it comes through a pipe). */
+async function settledGets(id: string, atLeast = 0): Promise<number> {
+  for (let last = -1, now = gets(id), t = 0; t < 100; last = now, now = gets(id), t++) {
+    if (now === last && now >= atLeast) return now;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return gets(id);
+}
+
 /** What the look-up of the premade datasource must give: its fields, plain (not secret), no credential. */
 const premadeFields = () => ({
   id: premade.id,
@@ -67,10 +76,9 @@ async function lookUpLifeCycle(dir: string): Promise<void> {
   const stack: ProgramStack = await suite.stack(dir, { ordersUrl: secret(suite.pg.url("app", PW, "made")), lookUpId: premade.id });
   await stack.ok(["preview"]);
 
-  const before = gets(premade.id);
+  const before = await settledGets(premade.id);
   await stack.ok(["up", "--yes", "--skip-preview"]);
-  await new Promise((r) => setTimeout(r, 300)); // the server writes access lines at the end of a turn
-  expect(gets(premade.id) - before).toBe(1); // one look-up, one request
+  expect((await settledGets(premade.id, before + 1)) - before).toBe(1); // one look-up, one request
 
   // `stack output` without --show-secrets: every field is there as a plain value.
   const out = await stack.outputs<{ premade: Found; made: Found; madeId: string; madeDisplayName: string }>();
