@@ -1,5 +1,5 @@
 import { API_BASE_URL, camel, DEFAULT_SCHEMA, DirectDatasourceSchema, METADATA_LIMITS } from "@ablo/api";
-import { CONSTANT_FIELDS, DATASOURCE_TYPE, PACKAGE_NAME, type DatasourceOutputs } from "@ablo/provider";
+import { CONSTANT_FIELDS, DATASOURCE_TYPE, LOOK_UP_FIELDS, LOOK_UP_FUNCTION, PACKAGE_NAME, type DatasourceOutputs } from "@ablo/provider";
 import { z } from "zod";
 
 /** A property in Pulumi's package schema: the subset of its type system the Datasource uses. */
@@ -50,6 +50,18 @@ export function outputProperties(): Record<string, PropertySpec> {
   props.port = { type: "integer", description: OUTPUT_DESCRIPTIONS.port };
   props.fingerprint = { type: "string", description: OUTPUT_DESCRIPTIONS.fingerprint };
   for (const k of SECRET_OUTPUTS) props[k] = { ...props[k]!, secret: true };
+  return props;
+}
+
+/**
+ * What `getDatasource` returns: the id and the resource's outputs the API gives back (provider's
+ * look-up.ts: not port nor fingerprint), described as the resource describes them. Never secret:
+ * none is a credential.
+ */
+export function lookUpOutputProperties(): Record<string, PropertySpec> {
+  const outputs = outputProperties();
+  const props: Record<string, PropertySpec> = { id: { type: "string", description: "The datasource's id (`ds_…` or `ds_test_…`)." } };
+  for (const k of LOOK_UP_FIELDS) if (k !== "id") props[k] = outputs[k]!;
   return props;
 }
 
@@ -114,6 +126,19 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
         required,
         inputProperties: INPUT_PROPERTIES,
         requiredInputs: ["connectionString"],
+      },
+    },
+    functions: {
+      [LOOK_UP_FUNCTION]: {
+        description:
+          "Looks up an existing datasource by id (one `GET /v1/datasources/{id}`): its fields as the Datasource resource outputs them, " +
+          "less `port` (only the connection string holds it) and `fingerprint`. Never returns a credential. " +
+          "An id that does not exist, or of the other mode than ablo:apiKey, fails naming the id.",
+        inputs: {
+          properties: { id: { type: "string", description: "The datasource's id: `ds_…` (live) or `ds_test_…` (sandbox), the mode of ablo:apiKey." } },
+          required: ["id"],
+        },
+        outputs: { properties: lookUpOutputProperties(), required: ["id", ...required] },
       },
     },
   });

@@ -5,7 +5,8 @@ export { DatasourceInputsSchema, type CheckFailure, type DatasourceInputs, UNKNO
 export { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
 export { fingerprint, matchesFingerprint } from "./fingerprint";
 export { CONSTANT_FIELDS, toOutputs, type DatasourceOutputs } from "./outputs";
+export { LOOK_UP_FIELDS, type DatasourceLookUpResult } from "./look-up";
 export { resolveSettings, type Settings } from "./settings";
 export * from "./errors";
 export { ownerKey, OWNER_METADATA_KEY } from "./owner-key";
-export { DATASOURCE_TYPE, PACKAGE_NAME } from "./type-tokens";
+export { DATASOURCE_TYPE, LOOK_UP_FUNCTION, PACKAGE_NAME } from "./type-tokens";

@@ -1,2 +1,3 @@
 export { Datasource, type DatasourceArgs, SERIALIZED_PROVIDER, TYPE_TOKEN } from "./datasource";
 export { abloProvider } from "./provider";
+export { getDatasource, getDatasourceOutput, type GetDatasourceArgs, type GetDatasourceOutputArgs, type GetDatasourceResult } from "./look-up";

@@ -119,6 +119,8 @@ test("without GET by id, create returns what the API answered, and refresh keeps
   await expect(core.create(inputs({ adoptId: id }))).rejects.toThrow(
     "this Ablo API does not serve GET /v1/datasources/{id}, so the provider cannot adopt an existing datasource (adoptId, import)",
   );
+  // The look-up needs that route: it fails naming it, and is not taken for a missing datasource.
+  await expect(core.lookUp(id)).rejects.toThrow(`this Ablo API does not serve GET /v1/datasources/{id}, so the provider cannot look up datasource ${id}`);
 });
 
 test("a replacement that gets its old datasource back (its mark still says creating) keeps it when the engine deletes the old", async () => {
@@ -178,6 +180,7 @@ describe("without a usable API, check judges the inputs alone; what needs the AP
       expect((await bare.check({}, inputs())).failures).toEqual([]);
       expect((await bare.check({}, inputs({ schema: "Bad-Schema" }))).failures.map((f) => f.property)).toEqual(["schema"]);
       await expect(bare.create(inputs())).rejects.toMatchObject({ name: "ProviderConfigError", property: "ablo:apiKey" });
+      await expect(bare.lookUp("ds_test_abc")).rejects.toMatchObject({ name: "ProviderConfigError", property: "ablo:apiKey" });
     } finally {
       if (saved !== undefined) process.env.ABLO_API_KEY = saved;
     }
@@ -194,6 +197,13 @@ describe("without a usable API, check judges the inputs alone; what needs the AP
       expect(err).toMatchObject({ name: "ProviderConfigError", property: "ablo:baseUrl" });
       expect((err as Error).message).toContain(`${page.url} does not answer like the Ablo API`);
       expect(page.requests.length).toBe(asked); // the probe's verdict, not another request
+      // A look-up in a process that has not probed (the plugin's Invoke comes without a check):
+      // its GET finds no route, then the probe names the base URL rather than a missing route.
+      const fresh = new DatasourceCore();
+      fresh.configure({ get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": page.url })[k] });
+      const lookUp = await fresh.lookUp("ds_test_abc").catch((e: unknown) => e);
+      expect(lookUp).toMatchObject({ name: "ProviderConfigError", property: "ablo:baseUrl" });
+      expect((lookUp as Error).message).toContain(`${page.url} does not answer like the Ablo API`);
     } finally {
       await page.close();
     }
