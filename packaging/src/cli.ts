@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     )
     .parse(process.argv)
     .opts<{ out?: string; pluginDownloadUrl?: string }>();
-  const { tarballs, pluginArchives } = await packAll({
+  const { tarballs, pluginArchives, pythonDists } = await packAll({
     ...(opts.out ? { outDir: resolve(opts.out) } : {}),
     ...(opts.pluginDownloadUrl ? { pluginDownloadURL: opts.pluginDownloadUrl } : {}),
   });
@@ -47,6 +47,17 @@ async function main(): Promise<void> {
   for (const t of plugin) {
     console.log(
       `\nOffline, the provider plugin from its npm tarball (Pulumi.yaml's plugins.providers; see the README) with:\n  npm install --prefix ~/.ablo ${t.file}`,
+    );
+  }
+  if (pythonDists.length > 0) {
+    for (const d of pythonDists) {
+      console.log(`\n${d.file}\n  ${d.name} ${d.version} (${d.kind}, Requires-Python ${d.requiresPython}): ${(d.bytes / 1024).toFixed(1)} kB`);
+    }
+    const [first] = pythonDists;
+    console.log(
+      `\nPublish the Python SDK to your team's package index (its upload URL, and a user or token of it), then install it by name:\n` +
+        `  python3 -m twine upload --repository-url https://pypi.example.com/ ${pythonDists.map((d) => d.file).join(" ")}\n` +
+        `  pip install --index-url https://pypi.example.com/simple/ ${first!.name}==${first!.version}`,
     );
   }
 }
