@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run pack` (after the build): writes the tarballs a user installs into dist-pack/ and prints
- * their paths, e.g. `npm install /path/to/dist-pack/ablo-pulumi-0.1.0.tgz`.
+ * `npm run pack` (after the build): writes the tarballs a user installs into dist-pack/, and the
+ * Python SDK's wheel and sdist, and prints their paths, e.g. `npm install
+ * /path/to/dist-pack/ablo-pulumi-0.1.0.tgz`.
  */
 import { resolve } from "node:path";
 import { Command } from "commander";
@@ -16,11 +17,14 @@ async function main(): Promise<void> {
       "where the engine downloads the plugin archive from, written into the plugin's schema (default: $ABLO_PLUGIN_DOWNLOAD_URL, else plugin/package.json's pluginDownloadURL)",
       process.env.ABLO_PLUGIN_DOWNLOAD_URL || undefined,
     )
+    // For a machine without Python 3.10: everything but the Python SDK's wheel and sdist.
+    .option("--no-python", "skip the Python SDK's wheel and sdist (they need Python >= 3.10 with venv)")
     .parse(process.argv)
-    .opts<{ out?: string; pluginDownloadUrl?: string }>();
+    .opts<{ out?: string; pluginDownloadUrl?: string; python: boolean }>();
   const { tarballs, pluginArchives, pythonDists } = await packAll({
     ...(opts.out ? { outDir: resolve(opts.out) } : {}),
     ...(opts.pluginDownloadUrl ? { pluginDownloadURL: opts.pluginDownloadUrl } : {}),
+    python: opts.python,
   });
   for (const t of tarballs) {
     const carries = t.bundled.length > 0 ? `, carries ${t.bundled.join(", ")}` : "";
