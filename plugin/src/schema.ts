@@ -96,6 +96,37 @@ export const CONFIG_PROPERTIES = {
   baseUrl: { type: "string", description: `Base URL of the Ablo API (default ${API_BASE_URL}); else the ABLO_BASE_URL environment variable.` },
 } as const satisfies Record<string, PropertySpec>;
 
+/**
+ * The Python package's README: its long description on a package index (PyPI or the team's own),
+ * and what `pip show` and an IDE show. Markdown, as pyproject.toml's `readme = "README.md"` says.
+ */
+const PYTHON_README = `# pulumi_ablo
+
+Register PostgreSQL databases with Ablo as datasources from a Pulumi program in Python: the
+connection string is a secret end to end, credentials rotate in place, and changes made outside
+Pulumi show up as drift.
+
+\`\`\`sh
+pip install pulumi_ablo   # from the package index your team publishes it to
+\`\`\`
+
+\`\`\`python
+import pulumi
+import pulumi_ablo as ablo
+
+orders = ablo.Datasource("orders",
+    connection_string=pulumi.Config().require_secret("ordersUrl"),
+    metadata={"team": "orders"})
+pulumi.export("status", orders.status)  # "active" once Ablo has verified the connection
+\`\`\`
+
+Configuration: \`pulumi config set --secret ablo:apiKey\` (\`sk_test_…\` or \`sk_live_…\`) and, for
+another server than the default, \`ablo:baseUrl\`.
+
+Needs Python 3.10 or newer and \`pulumi\` 3; the resources are served by the provider plugin
+\`pulumi-resource-ablo\` of the same version, a Node.js program (Node.js 22 or newer on \`PATH\`).
+`;
+
 /** The package schema the engine and Pulumi YAML read through GetSchema (pluginDownloadURL: where the engine downloads the plugin). */
 export function packageSchema(version: string, pluginDownloadURL?: string): string {
   const outputs = outputProperties();
@@ -113,9 +144,12 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
     // this schema's version, so that a program asks the engine for the plugin of that version. (The
     // engine's loader drops these sections when `pulumi import` generates code: see
     // scripts/engine/langhost/codegen.go.)
+    // Python's `pythonRequires` is the `pulumi` wheel's own floor (3.10; the generator's default says
+    // 3.9, which pip would accept and then fail on `pulumi`); `readme` is the package's README, and
+    // scripts/gen-sdk.sh puts a copy beside pyproject.toml, whose `readme` names it there.
     language: {
       nodejs: { packageName: "@ablo/pulumi/plugin", respectSchemaVersion: true },
-      python: { packageName: "pulumi_ablo", pyproject: { enabled: true }, respectSchemaVersion: true },
+      python: { packageName: "pulumi_ablo", pyproject: { enabled: true }, respectSchemaVersion: true, pythonRequires: ">=3.10", readme: PYTHON_README },
     },
     config: { variables: CONFIG_PROPERTIES },
     provider: { description: "The Ablo provider: an API key and, optionally, a base URL.", inputProperties: CONFIG_PROPERTIES },

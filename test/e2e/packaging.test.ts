@@ -70,6 +70,14 @@ test("npm run pack builds and writes one tarball per user-facing package", async
   expect(tarballs).toHaveLength(PACK_TARGETS.length);
   for (const t of tarballs) expect(r.stdout).toContain(t);
   expect(r.stdout).toMatch(/ablo-pulumi-\d+\.\d+\.\d+\.tgz\n\s+@ablo\/pulumi@.*carries @ablo\/api, @ablo\/client, @ablo\/connection, @ablo\/provider/);
+  // Beside them, the Python SDK's wheel and sdist (test/e2e/python-registry.test.ts installs them by name).
+  const python = (await readdir(out)).filter((f) => f.startsWith("pulumi_ablo-")).sort();
+  expect(python).toEqual([
+    expect.stringMatching(/^pulumi_ablo-\d+\.\d+\.\d+-py3-none-any\.whl$/),
+    expect.stringMatching(/^pulumi_ablo-\d+\.\d+\.\d+\.tar\.gz$/),
+  ]);
+  for (const f of python) expect(r.stdout).toContain(`${join(out, f)}\n  pulumi_ablo `);
+  expect(r.stdout).toMatch(/Requires-Python >=3\.10/);
   console.log(`npm run pack: ${r.seconds.toFixed(1)} s\n${r.stdout}`);
 }, 300_000);
 
