@@ -5,6 +5,7 @@ import { isConnectionStringError } from "@ablo/connection";
 import {
   DatasourceCore,
   DatasourceProviderError,
+  detailedDiff,
   engineFailures,
   LOOK_UP_FUNCTION,
   ownerKey,
@@ -188,11 +189,18 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
     }),
     diff: unary(async (req: provproto.DiffRequest) => {
       const d = await core.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);
-      return new provproto.DiffResponse()
+      const resp = new provproto.DiffResponse()
         .setChanges(d.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE)
         .setReplacesList(d.replaces)
         .setDiffsList([...d.replaces, ...d.updates])
-        .setDeletebeforereplace(false);
+        .setDeletebeforereplace(false)
+        // The engine's display compares inputs with secrets masked, so without it a rotation named nothing.
+        .setHasdetaileddiff(true);
+      for (const [key, change] of Object.entries(detailedDiff(d))) {
+        const kind = change === "update" ? provproto.PropertyDiff.Kind.UPDATE : provproto.PropertyDiff.Kind.UPDATE_REPLACE;
+        resp.getDetaileddiffMap().set(key, new provproto.PropertyDiff().setKind(kind).setInputdiff(true));
+      }
+      return resp;
     }),
     create: unary(async (req: provproto.CreateRequest) => {
       const news = reveal(props(req.getProperties()));

@@ -3,6 +3,7 @@ export { DatasourceCore } from "./datasource-core";
 export { engineFailures } from "./check-failures";
 export { DatasourceInputsSchema, type CheckFailure, type DatasourceInputs, UNKNOWN, checkInputs } from "./inputs";
 export { diffDatasource, metadataPatch, type DatasourceDiff } from "./diff";
+export { detailedDiff, type PropertyChange } from "./detailed-diff";
 export { fingerprint, matchesFingerprint } from "./fingerprint";
 export { CONSTANT_FIELDS, toOutputs, type DatasourceOutputs } from "./outputs";
 export { LOOK_UP_FIELDS, type DatasourceLookUpResult } from "./look-up";
