@@ -194,22 +194,46 @@ export interface StacksRow {
   orphans: number;
   allowedSeconds: number;
   ratio: number;
+  /** The same stacks of the floor program `up` at once: what the engine costs on this machine. */
+  floorSeconds: number;
+}
+
+/** `stacks` stacks of the floor program, `perStack` empty resources each, `up` at once. */
+async function floorAtOnce(stacks: number, perStack: number): Promise<number> {
+  const ws = await pulumiWorkspace();
+  try {
+    const all: ProgramStack[] = [];
+    for (let i = 0; i < stacks; i++)
+      all.push(await createStack({ workspace: ws, program: FLOOR, stack: `${ws.stack}-f${i}`, config: { count: String(perStack) } }));
+    const t = performance.now();
+    await Promise.all(all.map((s) => s.ok(["up", "--yes", "--skip-preview", "--stack", s.name])));
+    return (performance.now() - t) / 1000;
+  } finally {
+    await ws.dispose();
+  }
 }
 
 /** `stacks` stacks of `perStack` Datasources `up` at once with one key under `rate`. */
 export async function benchStacksAtOnce(stacks: number, perStack: number, rate: number, log: (l: string) => void): Promise<StacksRow> {
+  const floorSeconds = await floorAtOnce(stacks, perStack);
   const api = await startAbloLocal({ verification: false, allowPrivateHosts: true, rateLimit: rate, faults: LATENCY, admin: true });
   const ws = await pulumiWorkspace();
   try {
     const key = await api.createKey(ORG, "test");
-    const all = await Promise.all(Array.from({ length: stacks }, (_, i) => fleetStack(ws, api, key, perStack, `${ws.stack}-s${i}`)));
+    // One after another: each is selected while its config is set.
+    const all: ProgramStack[] = [];
+    for (let i = 0; i < stacks; i++) all.push(await fleetStack(ws, api, key, perStack, `${ws.stack}-s${i}`));
     const offset = api.logs().length;
     const t = performance.now();
-    const results = await Promise.all(all.map((s) => s.run(["up", "--yes", "--skip-preview"])));
+    // --stack: the stacks share the program's folder, whose selected stack is the last one made.
+    const results = await Promise.all(all.map((s) => s.run(["up", "--yes", "--skip-preview", "--stack", s.name])));
     const seconds = (performance.now() - t) / 1000;
     const c = counted(await settledLogs(api), offset);
     const inState = new Set<string>();
-    for (const s of all) for (const r of (await s.exportState({ record: false })).resources) if (r.id) inState.add(r.id);
+    for (const s of all) {
+      const state = JSON.parse((await s.ok(["stack", "export", "--stack", s.name])).stdout) as { deployment: { resources?: Array<{ id?: string }> } };
+      for (const r of state.deployment.resources ?? []) if (r.id) inState.add(r.id);
+    }
     await sleep(2_000); // the budget back before the listing, itself one request under the key
     const onServer = await apiReader(api, key).ids();
     const orphans = onServer.filter((id) => !inState.has(id)).length;
@@ -226,13 +250,24 @@ export async function benchStacksAtOnce(stacks: number, perStack: number, rate: 
       orphans,
       allowedSeconds,
       ratio: seconds / allowedSeconds,
+      floorSeconds,
     };
     log(`${stacks} stacks x ${perStack} at ${rate}/s: ${seconds.toFixed(1)} s, ${c.requests} requests, ${c.throttled} 429s, ${row.converged} converged`);
+    for (const r of results.filter((x) => x.code !== 0)) log(`  failed: ${firstError(`${r.stdout}\n${r.stderr}`)}`);
     return row;
   } finally {
     await ws.dispose();
     await api.stop();
   }
+}
+
+/** The engine's first `error:` line that says more than that the update failed. */
+function firstError(text: string): string {
+  const errors = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^error:/i.test(l));
+  return (errors.find((l) => !/^error: (update|preview|destroy) failed$/i.test(l)) ?? errors[0] ?? "exit code not 0").slice(0, 300);
 }
 
 const f2 = (x: number) => x.toFixed(2);
@@ -258,9 +293,9 @@ export function rateTable(rows: RateRow[], stacks: StacksRow | undefined): strin
   if (stacks) {
     lines.push(
       "",
-      "| stacks x N | limit /s | converged | duplicates | orphans | total s | requests | 429s | all minimal requests ÷ limit s | ratio |",
-      "|---|---|---|---|---|---|---|---|---|---|",
-      `| ${stacks.stacks} x ${stacks.perStack} | ${stacks.rate} | ${stacks.converged}/${stacks.stacks} | ${stacks.duplicates} | ${stacks.orphans} | ${f2(stacks.seconds)} | ${stacks.requests} | ${stacks.throttled} (${pct(stacks.throttled, stacks.requests)}) | ${f2(stacks.allowedSeconds)} | ${f2(stacks.ratio)} |`,
+      "| stacks x N | limit /s | converged | duplicates | orphans | total s | requests | 429s | all minimal requests ÷ limit s | ratio | floor: the same stacks of empty resources at once, s | ratio to max(floor, minimal ÷ limit) |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|",
+      `| ${stacks.stacks} x ${stacks.perStack} | ${stacks.rate} | ${stacks.converged}/${stacks.stacks} | ${stacks.duplicates} | ${stacks.orphans} | ${f2(stacks.seconds)} | ${stacks.requests} | ${stacks.throttled} (${pct(stacks.throttled, stacks.requests)}) | ${f2(stacks.allowedSeconds)} | ${f2(stacks.ratio)} | ${f2(stacks.floorSeconds)} | ${f2(stacks.seconds / Math.max(stacks.floorSeconds, stacks.allowedSeconds))} |`,
     );
   }
   return lines.join("\n");

@@ -123,8 +123,10 @@ export class RateBudget {
     const now = this.clock.now();
     const limit = signal.limitPerSecond;
     if (limit !== undefined && limit > 0) {
-      // The server says its limit: no need to find it by hitting it.
-      if (this.#slowStart || this.#rate > limit) this.#rate = limit;
+      // The server says its limit, and what the key's other users left of it: no need to find
+      // either by hitting it. A process that starts while others use the key starts at what is left.
+      if (this.#slowStart) this.#rate = Math.max(MIN_RATE, Math.min(limit, (signal.remaining ?? limit - 1) + 1));
+      this.#rate = Math.min(this.#rate, limit);
       this.#ceiling = Math.min(this.#ceiling, limit);
       this.#slowStart = false;
     }
@@ -139,8 +141,12 @@ export class RateBudget {
       const factor = this.#slowStart ? 0.5 : throttled ? 0.7 : 0.9;
       return this.cut(now, passed >= 1 ? Math.min(this.#rate * factor, passed) : this.#rate * 0.5);
     }
-    // Nearly nothing left in the server's window: others share the key, or this is its pace already.
-    if (signal.remaining !== undefined && limit !== undefined && signal.remaining < limit * 0.2) return;
+    if (signal.remaining !== undefined && limit !== undefined) {
+      // Nearly nothing left in the server's window: others share the key, or this is its pace already.
+      if (signal.remaining < limit * 0.2) return;
+      // Half of it unused: the others have gone quiet; back towards the limit in a second or two.
+      if (signal.remaining >= limit * 0.5) return this.grow(now, limit);
+    }
     this.grow(now);
   }
 
@@ -158,12 +164,17 @@ export class RateBudget {
     this.#lastGrowth = now;
   }
 
-  private grow(now: number): void {
+  /** Grows the rate while requests wait for it: doubling every quarter second in slow start, or up to `towards` (the key's idle limit) every half second. */
+  private grow(now: number, towards?: number): void {
     const seconds = (now - this.#lastGrowth) / 1000;
     this.#lastGrowth = now;
     if (this.#queue.length === 0 || seconds <= 0) return;
     if (this.#slowStart) {
       this.#rate = Math.min(MAX_RATE, this.#rate * 2 ** (seconds * 4));
+      return;
+    }
+    if (towards !== undefined) {
+      this.#rate = Math.max(this.#rate, Math.min(towards, this.#rate * 2 ** (seconds * 2)));
       return;
     }
     // Back to nine tenths of the last ceiling in about 2 s, then probing on at a fiftieth of it a
