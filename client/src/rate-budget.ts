@@ -49,7 +49,8 @@ export class RateBudget {
   #slowStart = true;
   /** The rate at the last sign of the limit: increase is quick below it, careful above it. */
   #ceiling = Infinity;
-  #tokens = MIN_BURST;
+  /** One to begin with: the first answer may say the limit, and what the key's other users left of it. */
+  #tokens = 1;
   #refilledAt: number;
   /** Requests waiting for their turn: the rate grows only while the budget is what holds them back. */
   readonly #queue: Array<() => void> = [];
@@ -60,7 +61,10 @@ export class RateBudget {
   /** When the answers of the last second that were not throttled came. */
   readonly #passed: number[] = [];
 
-  constructor(private readonly clock: BudgetClock) {
+  constructor(
+    private readonly clock: BudgetClock,
+    private readonly random: () => number = Math.random,
+  ) {
     this.#lastGrowth = clock.now();
     this.#refilledAt = clock.now();
   }
@@ -110,9 +114,13 @@ export class RateBudget {
     this.#refilledAt = now;
   }
 
-  /** Every request of the key waits until `ms` from now (a 429's Retry-After). */
+  /**
+   * Every request of the key waits until `ms` from now (a 429's Retry-After), and up to half as
+   * long again at random: the other processes of the key were told the same, and all of them
+   * coming back at once would be refused together again.
+   */
   pause(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, this.clock.now() + ms);
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.clock.now() + ms * (1 + this.random() / 2));
     // Nothing saved up while paused: all of it going out at the end of the pause would be refused again.
     this.#tokens = Math.min(this.#tokens, 0);
     this.#refilledAt = Math.max(this.#refilledAt, this.#pausedUntil);
@@ -144,7 +152,7 @@ export class RateBudget {
     if (signal.remaining !== undefined && limit !== undefined) {
       // Nearly nothing left in the server's window: others share the key, or this is its pace already.
       if (signal.remaining < limit * 0.2) return;
-      // Half of it unused: the others have gone quiet; back towards the limit in a second or two.
+      // Half of it unused: the others have gone quiet; back towards the limit in a few seconds.
       if (signal.remaining >= limit * 0.5) return this.grow(now, limit);
     }
     this.grow(now);
@@ -164,7 +172,7 @@ export class RateBudget {
     this.#lastGrowth = now;
   }
 
-  /** Grows the rate while requests wait for it: doubling every quarter second in slow start, or up to `towards` (the key's idle limit) every half second. */
+  /** Grows the rate while requests wait for it: doubling every quarter second in slow start, or up to `towards` (the key's idle limit) every second. */
   private grow(now: number, towards?: number): void {
     const seconds = (now - this.#lastGrowth) / 1000;
     this.#lastGrowth = now;
@@ -174,7 +182,7 @@ export class RateBudget {
       return;
     }
     if (towards !== undefined) {
-      this.#rate = Math.max(this.#rate, Math.min(towards, this.#rate * 2 ** (seconds * 2)));
+      this.#rate = Math.max(this.#rate, Math.min(towards, this.#rate * 2 ** seconds));
       return;
     }
     // Back to nine tenths of the last ceiling in about 2 s, then probing on at a fiftieth of it a
