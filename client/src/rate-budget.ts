@@ -6,13 +6,14 @@
  * - a 429 pauses every request of the key until its Retry-After, not only the one that got it;
  * - the send rate is learned from the answers, as the AWS SDKs' adaptive retry mode does: slow
  *   start (doubling every quarter second from a few requests a second) until the first sign of
- *   the limit, then additive increase, multiplicative decrease (on a 429, to what the server let
+ *   the limit, then additive increase, multiplicative decrease: on a 429, to what the server let
  *   through in the last second, at most x0.7, once for all the answers to what went out before
- *   the cut; x0.9 when the server says none are
- *   left before refusing one);
+ *   the cut; x0.9 when the server says none are left before refusing one;
  * - rate-limit headers (`RateLimit-*`, `X-RateLimit-*`), when the server sends them, give the
- *   limit at once and warn before a 429; they are never required.
- * Times are milliseconds of a monotonic clock, injected by tests.
+ *   limit at once, what the key's other users leave of it, and a warning before a 429; they are
+ *   never required.
+ * Written here: the libraries that pace requests (bottleneck, p-throttle) take a fixed rate; none
+ * learns it from 429s and headers. Times are milliseconds of a monotonic clock, injected by tests.
  */
 export interface BudgetClock {
   now(): number;
@@ -45,7 +46,7 @@ const MIN_BURST = 2;
 
 export class RateBudget {
   #rate = INITIAL_RATE;
-  /** Until the first sign of the limit, the rate doubles each second. */
+  /** Until the first sign of the limit, the rate doubles every quarter second while requests wait. */
   #slowStart = true;
   /** The rate at the last sign of the limit: increase is quick below it, careful above it. */
   #ceiling = Infinity;
@@ -74,7 +75,7 @@ export class RateBudget {
     return this.#rate;
   }
 
-  /** Waits for this attempt's turn: first come, first served; after any pause; a token of `rate` a second, bursts of a second's worth. */
+  /** Waits for this attempt's turn: first come, first served; after any pause; tokens at `rate` a second, in bursts of a quarter second's worth. */
   take(): Promise<void> {
     this.refill(this.clock.now());
     if (this.#queue.length === 0 && this.#tokens >= 1 && this.clock.now() >= this.#pausedUntil) {
