@@ -84,6 +84,9 @@ export const CONFIG_PROPERTIES = {
   baseUrl: { type: "string", description: `Base URL of the Ablo API (default ${API_BASE_URL}); else the ABLO_BASE_URL environment variable.` },
 } as const satisfies Record<string, PropertySpec>;
 
+/** The Go SDK's import path: its package in this repository (sdk/go/ablo; the module is sdk/go). */
+export const GO_IMPORT_PATH = "github.com/abloatai/pulumi-ablo/sdk/go/ablo";
+
 /** The package schema the engine and Pulumi YAML read through GetSchema (pluginDownloadURL: where the engine downloads the plugin). */
 export function packageSchema(version: string, pluginDownloadURL?: string): string {
   const outputs = outputProperties();
@@ -95,15 +98,20 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
     ...(pluginDownloadURL ? { pluginDownloadURL } : {}),
     description: "Registers PostgreSQL databases with Ablo as datasources.",
     license: "Apache-2.0",
-    // What Pulumi's SDK generators read (`npm run gen-sdk` writes sdk/src/plugin and sdk/python).
-    // TypeScript: the SDK's entry point that exports the generated code. Python: the module
-    // `pulumi_ablo` (the name `pulumi import` writes too), built with a pyproject.toml. Both carry
-    // this schema's version, so that a program asks the engine for the plugin of that version. (The
+    // What Pulumi's SDK generators read (`npm run gen-sdk` writes sdk/src/plugin, sdk/python and
+    // sdk/go). TypeScript: the SDK's entry point that exports the generated code. Python: the module
+    // `pulumi_ablo` (the name `pulumi import` writes too), built with a pyproject.toml. Go: the
+    // package at sdk/go/ablo of this repository, so that `go get GO_IMPORT_PATH` fetches it; its
+    // go.mod (module sdk/go, one folder up) is written by the Go generator because of supportPack,
+    // which changes nothing else here (the other two already respect the version). All carry this
+    // schema's version, so that a program asks the engine for the plugin of that version. (The
     // engine's loader drops these sections when `pulumi import` generates code: see
     // scripts/engine/langhost/codegen.go.)
+    meta: { supportPack: true },
     language: {
       nodejs: { packageName: "@ablo/pulumi/plugin", respectSchemaVersion: true },
       python: { packageName: "pulumi_ablo", pyproject: { enabled: true }, respectSchemaVersion: true },
+      go: { importBasePath: GO_IMPORT_PATH, respectSchemaVersion: true },
     },
     config: { variables: CONFIG_PROPERTIES },
     provider: { description: "The Ablo provider: an API key and, optionally, a base URL.", inputProperties: CONFIG_PROPERTIES },
