@@ -85,7 +85,7 @@ export const CONFIG_PROPERTIES = {
 } as const satisfies Record<string, PropertySpec>;
 
 /** The Go SDK's import path: its package in this repository (sdk/go/ablo; the module is sdk/go). */
-export const GO_IMPORT_PATH = "github.com/abloatai/pulumi-ablo/sdk/go/ablo";
+const GO_IMPORT_PATH = "github.com/abloatai/pulumi-ablo/sdk/go/ablo";
 
 /** The package schema the engine and Pulumi YAML read through GetSchema (pluginDownloadURL: where the engine downloads the plugin). */
 export function packageSchema(version: string, pluginDownloadURL?: string): string {
