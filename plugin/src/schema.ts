@@ -98,6 +98,9 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
     ...(pluginDownloadURL ? { pluginDownloadURL } : {}),
     description: "Registers PostgreSQL databases with Ablo as datasources.",
     license: "Apache-2.0",
+    // Also where the Go generator of `pulumi import` takes the SDK's import path from, since the
+    // engine's loader drops language.go: github.com/abloatai/pulumi-ablo/sdk/go/ablo, as generated.
+    repository: "https://github.com/abloatai/pulumi-ablo",
     // What Pulumi's SDK generators read (`npm run gen-sdk` writes sdk/src/plugin, sdk/python and
     // sdk/go). TypeScript: the SDK's entry point that exports the generated code. Python: the module
     // `pulumi_ablo` (the name `pulumi import` writes too), built with a pyproject.toml. Go: the

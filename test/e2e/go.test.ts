@@ -142,6 +142,8 @@ test("pulumi import in a Go project prints Go; the program takes the datasource 
     // Pulumi's Go generator, from the plugin's schema: a Go main package, the resource by its Go
     // constructor, the connection string empty for the user to fill in (Ablo never returns it).
     expect(imported.stdout).toMatch(/^package main$/m);
+    // The SDK's import path, from the schema's repository (the engine's loader drops language.go).
+    expect(imported.stdout).toMatch(/^\s*"github\.com\/abloatai\/pulumi-ablo\/sdk\/go\/ablo"$/m);
     expect(imported.stdout).toMatch(/pulumi\.Run\(func\(ctx \*pulumi\.Context\) error \{/);
     expect(imported.stdout).toMatch(/ablo\.NewDatasource\(ctx, "legacy", &ablo\.DatasourceArgs\{/);
     expect(imported.stdout).toMatch(/ConnectionString: pulumi\.String\(""\)/);
