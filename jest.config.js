@@ -9,7 +9,7 @@ module.exports = {
   moduleNameMapper: {
     "^@ablo/(api|connection|client|provider|harness|packaging)$": "<rootDir>/$1/src",
     // The provider's declared subpaths (its package.json "exports"), light modules the SDK and the policy pack load alone.
-    "^@ablo/provider/(type-tokens|owner-key|setting-keys)$": "<rootDir>/provider/src/$1",
+    "^@ablo/provider/(type-tokens|owner-key|setting-keys|look-up)$": "<rootDir>/provider/src/$1",
     "^@ablo/pulumi$": "<rootDir>/sdk/src",
     "^@ablo/policy-pack$": "<rootDir>/policy-pack/src",
     "^ablo-local$": "<rootDir>/server/src",

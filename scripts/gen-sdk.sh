@@ -6,7 +6,9 @@
 # pkg/v3/codegen/python, pkg/v3/codegen/go; see scripts/engine/codegenrpc).
 #   sdk/src/plugin   TypeScript: the generated sources and package.json, built into @ablo/pulumi as
 #                    `@ablo/pulumi/plugin` (sdk/tsconfig.plugin.json)
-#   sdk/python       Python: the package `pulumi_ablo` as generated (pyproject.toml), for pip
+#   sdk/python       Python: the package `pulumi_ablo` as generated (pyproject.toml), for pip, and
+#                    its README.md copied beside pyproject.toml (below); `npm run pack` builds its
+#                    wheel and sdist
 #   sdk/go           Go: the module github.com/abloatai/pulumi-ablo/sdk/go (its go.mod, written because
 #                    the schema sets meta.supportPack) and its package ablo/, for `go get`
 # All are committed, as Pulumi providers do with theirs; test/e2e/generated-sdks.test.ts fails when
@@ -33,6 +35,11 @@ done
 mkdir -p "$out/sdk/src"
 rm -rf "${out:?}/sdk/python" "${out:?}/sdk/src/plugin" "${out:?}/sdk/go"
 cp -R "$tmp/gen/python" "$out/sdk/python"
+# The one step after Pulumi's Python generator, as Pulumi's own providers do before building: its
+# pyproject.toml names `readme = "README.md"` beside itself, but it writes the README (the schema's
+# language.python.readme) into the module's folder only. Without the copy, setuptools only warns
+# ("README.md cannot be found") and a wheel, an sdist or `pip install sdk/python` has no description.
+cp "$out/sdk/python/pulumi_ablo/README.md" "$out/sdk/python/README.md"
 cp -R "$tmp/gen/go" "$out/sdk/go"
 # Of the TypeScript package, its sources and package.json (which its utilities.ts reads for the
 # version); its own tsconfig, README and git files are left out: @ablo/pulumi builds and ships it.

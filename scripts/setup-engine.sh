@@ -2,7 +2,8 @@
 # Makes a working Pulumi engine available offline and prints the folder that holds it.
 #   pulumi                          the CLI, built from the Go module proxy (pkg/v3)
 #   pulumi-language-nodejs          our minimal language host (scripts/engine/langhost; see there why)
-#   pulumi-resource-pulumi-nodejs   the dynamic-provider launcher (runs @pulumi/pulumi's own)
+#   pulumi-resource-pulumi-nodejs   the dynamic-provider launcher (runs @pulumi/pulumi's own host; for
+#                                   a pulumi from PATH, a link to the one shipped beside it, if any)
 #   pulumi-language-yaml            Pulumi's YAML language host, a link to setup-yaml-host.sh's build
 #   pulumi-language-python          our minimal Python language host, a link to setup-python-host.sh's
 #                                   build (scripts/engine/pythonhost; see there why)
@@ -26,11 +27,31 @@ source "$here/lib/go-build.sh"
 
 install_launcher() {
   # The engine looks the dynamic provider up by plugin name; ours starts the SDK's own host.
-  cat >"$1/pulumi-resource-pulumi-nodejs" <<'EOF'
+  # Written beside and renamed into place: the name may be a link to a CLI's own launcher (below),
+  # which writing through would overwrite.
+  cat >"$1/.pulumi-resource-pulumi-nodejs.$$" <<'EOF'
 #!/bin/sh
 exec node -e "require(require.resolve('@pulumi/pulumi/cmd/dynamic-provider', { paths: [process.cwd()] }))" "$0" "$@"
 EOF
-  chmod +x "$1/pulumi-resource-pulumi-nodejs"
+  chmod +x "$1/.pulumi-resource-pulumi-nodejs.$$"
+  mv -Tf "$1/.pulumi-resource-pulumi-nodejs.$$" "$1/pulumi-resource-pulumi-nodejs"
+}
+
+# The dynamic-provider launcher for a pulumi found on PATH: the one that ships beside it, linked,
+# when it has one. The engine looks for its bundled plugins beside its own executable (links
+# resolved) and warns at every run when the one on PATH (the shim folder comes first) is another
+# file; a link to that very file is the same plugin to it, so nothing is said.
+link_launcher() { # shim folder, pulumi found on PATH
+  local own
+  for own in "$(dirname "$(readlink -f "$2")")/pulumi-resource-pulumi-nodejs" "$(dirname "$2")/pulumi-resource-pulumi-nodejs"; do
+    if [ -x "$own" ]; then
+      if [ "$(readlink "$1/pulumi-resource-pulumi-nodejs" 2>/dev/null)" != "$own" ]; then
+        ln -sfn "$own" "$1/.pulumi-resource-pulumi-nodejs.$$" && mv -Tf "$1/.pulumi-resource-pulumi-nodejs.$$" "$1/pulumi-resource-pulumi-nodejs"
+      fi
+      return 0
+    fi
+  done
+  install_launcher "$1" # a CLI without one (a build like ours): the SDK's own host
 }
 
 link_host() { # language, folder [host]: links that language's host into the folder, built by us unless given
@@ -78,7 +99,7 @@ if existing="$(command -v pulumi 2>/dev/null)" && [ -x "$(dirname "$existing")/p
     shim="$cache/system-$v/bin"; mkdir -p "$shim"
     ln -sf "$existing" "$shim/pulumi"
     ln -sf "$(dirname "$existing")/pulumi-language-nodejs" "$shim/pulumi-language-nodejs"
-    install_launcher "$shim"
+    link_launcher "$shim" "$existing"
     link_hosts "$shim" "$(dirname "$existing")"
     say "using the pulumi $v found on PATH"
     echo "$shim"; exit 0

@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { REPO_ROOT, type Surface } from "@ablo/harness";
 import { benchOrgSize, orgSizeTable } from "./orgsize";
 import { benchPulumi } from "./pulumi";
+import { benchOperations, benchRateLimit, benchStacksAtOnce, operationsTable, rateTable } from "./ratelimit";
 import { benchScale, scaleTable } from "./scale";
 import { benchServer } from "./server";
 
@@ -29,14 +30,16 @@ function writeTable(name: string, file: string, rows: unknown, table: string): v
 
 async function main() {
   const opts = new Command("npm run bench")
-    .option("--only <which>", "server | pulumi | scale | orgsize")
+    .option("--only <which>", "server | pulumi | scale | orgsize | ratelimit")
+    .option("--rl-sizes <list>", "Datasource counts of the ratelimit rows", "10,100,500")
+    .option("--rl-rates <list>", "per-key limits (requests/s) of the ratelimit rows", "5,25,100")
     .option("--runs <n>", "engine runs per figure", "3")
     .option("--sizes <list>", "Datasource counts of the scale table", "1,10,100,500")
     .option("--plugin-ts", "the scale table also runs the plugin from TypeScript (@ablo/pulumi/plugin), beside the YAML program")
     .option("--org-sizes <list>", "datasources seeded into the organization, for the orgsize rows", "0,1000,10000")
     .option("--surfaces <list>", "API surfaces of the orgsize rows (full, minimal)", "full,minimal")
     .parse(process.argv)
-    .opts<{ only?: string; runs: string; sizes: string; pluginTs?: boolean; orgSizes: string; surfaces: string }>();
+    .opts<{ only?: string; runs: string; sizes: string; pluginTs?: boolean; orgSizes: string; surfaces: string; rlSizes: string; rlRates: string }>();
   const only = opts.only;
   if (only === undefined || only === "server") console.log(`${await benchServer()}\n`);
   if (only === undefined || only === "pulumi") console.log(`${await benchPulumi(Number(opts.runs))}\n`);
@@ -60,6 +63,15 @@ async function main() {
     const table = orgSizeTable(rows);
     console.log(table);
     writeTable("orgsize", "orgsize.json", rows, table);
+  }
+  if (only === "ratelimit") {
+    const log = (l: string) => console.error(`[bench] ${l}`);
+    const operations = [...(await benchOperations(100, ["full", "minimal"], log)), ...(await benchOperations(10, ["full"], log))];
+    const rates = await benchRateLimit(opts.rlSizes.split(",").map(Number), opts.rlRates.split(",").map(Number), log);
+    const stacks = await benchStacksAtOnce(8, 10, 5, log);
+    const table = `${operationsTable(operations)}\n\n${rateTable(rates, stacks)}`;
+    console.log(table);
+    writeTable("ratelimit", "ratelimit.json", { operations, rates, stacks }, table);
   }
 }
 

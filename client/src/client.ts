@@ -31,7 +31,7 @@ export interface AbloClientOptions {
   httpAgent?: HttpAgent;
 }
 
-const VERSION = "0.1.0";
+const VERSION = "0.2.0";
 
 export class AbloClient {
   readonly datasources: Datasources;

@@ -71,12 +71,16 @@ export class Datasources {
    * create, saying whether the server replayed an earlier create under the same Idempotency-Key
    * (when it says so), and the server's clock when it answered (`serverTime`, Unix seconds from
    * its `Date` header, undefined without one): a datasource much older than that, by the server's
-   * own `created`, was made by an earlier request, whatever this machine's clock says.
+   * own `created`, was made by an earlier request, whatever this machine's clock says. And
+   * `clientSince`: the server's clock at this client's first answer, read before this create was
+   * sent (undefined when this was the first request, or the server sends no `Date`): a datasource
+   * `created` at or after it was made while this client lived, so not by an earlier run.
    */
   async createOrReplay(
     params: CreateDatasourceParams,
     options: RequestOptions = {},
-  ): Promise<{ datasource: DatasourceResponse; replayed: boolean; serverTime: number | undefined }> {
+  ): Promise<{ datasource: DatasourceResponse; replayed: boolean; serverTime: number | undefined; clientSince: number | undefined }> {
+    const clientSince = this.#transport.firstServerTime;
     const secrets = connectionStringOf(params);
     const body = parseParams(CreateDatasourceParamsSchema, params, secrets);
     const { data, replayed, serverTime } = await this.#transport.request({
@@ -88,7 +92,7 @@ export class Datasources {
       sendsConnectionString: true,
       schema: DatasourceResponseSchema,
     });
-    return { datasource: data, replayed, serverTime };
+    return { datasource: data, replayed, serverTime, clientSince };
   }
 
   async retrieve(id: string): Promise<DatasourceResponse> {

@@ -12,6 +12,7 @@ import {
   AbloRouteNotFoundError,
   AbloTimeoutError,
 } from "./errors";
+import { budgetHeaders, RateBudget } from "./rate-budget";
 import { redact, secretsOf } from "./redact";
 import { errorFromResponse } from "./response-errors";
 import { tlsErrorFromThrown } from "./tls-errors";
@@ -106,10 +107,14 @@ export class Transport {
   private readonly sleep: (ms: number) => Promise<void>;
   /** The server has given an HTTP answer at least once. */
   #contacted = false;
+  /** Every attempt of this client (one API key) waits for a slot here: see rate-budget.ts. */
+  readonly #budget: RateBudget;
+  #firstServerTime: number | undefined;
 
   constructor(options: TransportOptions) {
     this.#options = options;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#budget = new RateBudget({ now: () => performance.now(), sleep: this.sleep });
     this.http = axios.create({
       adapter: "http",
       httpAgent: options.agent,
@@ -125,6 +130,14 @@ export class Transport {
       transformResponse: [(data: unknown) => data],
       transformRequest: [(data: unknown) => data],
     });
+  }
+
+  /**
+   * The server's clock at the first answer this client read (its `Date` header), Unix seconds:
+   * anything the server says it made at or after this time was made while this client lived.
+   */
+  get firstServerTime(): number | undefined {
+    return this.#firstServerTime;
   }
 
   /**
@@ -167,9 +180,13 @@ export class Transport {
       let retryAfterMs: number | undefined;
       let retryable: boolean;
       let policy: RetryPolicy;
+      await this.#budget.take();
+      const sentAt = performance.now();
       try {
         const res = await this.once(spec, idempotencyKey);
         this.#contacted = true;
+        this.#firstServerTime ??= parseHttpDate(headerOf(res, "date"));
+        this.#budget.settle({ status: res.status, sentAt, ...budgetHeaders((name) => headerOf(res, name)) });
         const rawRequestId = headerOf(res, "request-id");
         const requestId = rawRequestId === undefined ? undefined : redact(rawRequestId, secrets);
         this.log("ablo response", { method: spec.method, path: spec.path, status: res.status, requestId, attempt: sent, durationMs: Date.now() - started });
@@ -209,6 +226,8 @@ export class Transport {
         this.log("ablo request failed", { method: spec.method, path: spec.path, code: error.code, attempt: sent, durationMs: Date.now() - started });
       }
       const delayMs = retryDelayMs(policy, attempt, retryAfterMs);
+      // The key's limit is shared: every request of it waits out a 429, not this one alone.
+      if (error.statusCode === 429) this.#budget.pause(delayMs);
       if (!retryable || !mayRetry(policy, attempt, Date.now() - askStarted, delayMs)) throw error;
       this.log("ablo retry", {
         method: spec.method,

@@ -3,7 +3,7 @@ module github.com/abloatai/pulumi-ablo/examples/go
 go 1.26.6
 
 require (
-	github.com/abloatai/pulumi-ablo/sdk/go v0.1.0
+	github.com/abloatai/pulumi-ablo/sdk/go v0.2.0
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
 )
 

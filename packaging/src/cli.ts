@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run pack` (after the build): writes the tarballs a user installs into dist-pack/ and prints
- * their paths, e.g. `npm install /path/to/dist-pack/ablo-pulumi-0.1.0.tgz`.
+ * `npm run pack` (after the build): writes the tarballs a user installs into dist-pack/, and the
+ * Python SDK's wheel and sdist, and prints their paths, e.g. `npm install
+ * /path/to/dist-pack/ablo-pulumi-0.1.0.tgz`.
  */
 import { resolve } from "node:path";
 import { Command } from "commander";
@@ -16,11 +17,14 @@ async function main(): Promise<void> {
       "where the engine downloads the plugin archive from, written into the plugin's schema (default: $ABLO_PLUGIN_DOWNLOAD_URL, else plugin/package.json's pluginDownloadURL)",
       process.env.ABLO_PLUGIN_DOWNLOAD_URL || undefined,
     )
+    // For a machine without Python 3.10: everything but the Python SDK's wheel and sdist.
+    .option("--no-python", "skip the Python SDK's wheel and sdist (they need Python >= 3.10 with venv)")
     .parse(process.argv)
-    .opts<{ out?: string; pluginDownloadUrl?: string }>();
-  const { tarballs, pluginArchives } = await packAll({
+    .opts<{ out?: string; pluginDownloadUrl?: string; python: boolean }>();
+  const { tarballs, pluginArchives, pythonDists } = await packAll({
     ...(opts.out ? { outDir: resolve(opts.out) } : {}),
     ...(opts.pluginDownloadUrl ? { pluginDownloadURL: opts.pluginDownloadUrl } : {}),
+    python: opts.python,
   });
   for (const t of tarballs) {
     const carries = t.bundled.length > 0 ? `, carries ${t.bundled.join(", ")}` : "";
@@ -47,6 +51,17 @@ async function main(): Promise<void> {
   for (const t of plugin) {
     console.log(
       `\nOffline, the provider plugin from its npm tarball (Pulumi.yaml's plugins.providers; see the README) with:\n  npm install --prefix ~/.ablo ${t.file}`,
+    );
+  }
+  if (pythonDists.length > 0) {
+    for (const d of pythonDists) {
+      console.log(`\n${d.file}\n  ${d.name} ${d.version} (${d.kind}, Requires-Python ${d.requiresPython}): ${(d.bytes / 1024).toFixed(1)} kB`);
+    }
+    const [first] = pythonDists;
+    console.log(
+      `\nPublish the Python SDK to your team's package index (its upload URL, and a user or token of it), then install it by name:\n` +
+        `  python3 -m twine upload --repository-url https://pypi.example.com/ ${pythonDists.map((d) => d.file).join(" ")}\n` +
+        `  pip install --index-url https://pypi.example.com/simple/ ${first!.name}==${first!.version}`,
     );
   }
 }

@@ -8,6 +8,7 @@ import { publishedFiles } from "./files";
 import { readWorkspaces, workspaceClosure, type Workspace, type Workspaces } from "./manifest";
 import { npm } from "./npm";
 import { writePluginArchives, type PluginArchive } from "./plugin-archive";
+import { isPythonDist, writePythonDists, type PythonDist } from "./python";
 import { bundlingManifest, publishedManifest } from "./published-manifest";
 import { stage } from "./stage";
 import { PACK_TARGETS } from "./targets";
@@ -15,6 +16,7 @@ import { PACK_TARGETS } from "./targets";
 export { PackError } from "./errors";
 export { PACK_TARGETS } from "./targets";
 export { writePluginArchives, type PluginArchive } from "./plugin-archive";
+export { PYTHON_PACKAGE, type PythonDist } from "./python";
 
 /** The workspace folder of the provider plugin, which also gets an archive as the engine installs plugins. */
 const PLUGIN_FOLDER = "plugin";
@@ -27,12 +29,19 @@ export interface PackOptions {
   targets?: readonly string[];
   /** The plugin's download URL in its schema (default plugin/package.json's `pluginDownloadURL`). */
   pluginDownloadURL?: string;
+  /**
+   * Also the Python SDK's wheel and sdist (sdk/python, `pulumi_ablo`), which needs Python >= 3.10.
+   * Default: when every target is packed (no `targets`), as `npm run pack` does.
+   */
+  python?: boolean;
 }
 
 export interface Packed {
   tarballs: Tarball[];
   /** When the plugin is packed: its archive for the engine (`pulumi plugin install`), and the YAML package declaration. */
   pluginArchives: PluginArchive[];
+  /** When Python is packed: `pulumi_ablo`'s wheel and sdist, of the plugin's version. */
+  pythonDists: PythonDist[];
 }
 
 export interface Tarball {
@@ -51,8 +60,9 @@ const PackResultSchema = z.array(
 );
 
 /**
- * Writes one installable tarball per target, and for the plugin its archive as the engine installs
- * plugins, and returns them. Expects a build (`tsc -b`).
+ * Writes one installable tarball per target, for the plugin its archive as the engine installs
+ * plugins, and (by default with every target) the Python SDK's wheel and sdist, and returns them.
+ * Expects a build (`tsc -b`).
  */
 export async function packAll(opts: PackOptions = {}): Promise<Packed> {
   const root = opts.root ?? REPO_ROOT;
@@ -66,15 +76,18 @@ export async function packAll(opts: PackOptions = {}): Promise<Packed> {
     if (ws.manifest.private) throw new PackError(`${ws.manifest.name} (${folder}) is private: a user cannot install it`);
     return { ws, bundled: workspaceClosure(ws, all) };
   });
+  const python = opts.python ?? opts.targets === undefined;
   const involved = [...new Set(targets.flatMap((t) => [t.ws, ...t.bundled]))];
-  const versions = new Set(involved.map((w) => w.manifest.version));
-  if (versions.size !== 1) {
-    throw new PackError(`the packed packages must share one version: ${involved.map((w) => `${w.manifest.name}@${w.manifest.version}`).join(", ")}`);
+  // The Python SDK is generated from the plugin's schema: it carries the plugin's version.
+  const versioned = python && plugin ? [...new Set([...involved, plugin])] : involved;
+  const versions = new Set(versioned.map((w) => w.manifest.version));
+  if (versions.size > 1) {
+    throw new PackError(`the packed packages must share one version: ${versioned.map((w) => `${w.manifest.name}@${w.manifest.version}`).join(", ")}`);
   }
-  const files = await publishedFiles(root, involved);
+  const files = involved.length > 0 ? await publishedFiles(root, involved) : new Map<string, string[]>();
 
   await mkdir(outDir, { recursive: true });
-  for (const f of await readdir(outDir)) if (/\.tgz$|^pulumi-resource-ablo-v.*\.tar\.gz$|^ablo-.*\.yaml$/.test(f)) await rm(join(outDir, f));
+  for (const f of await readdir(outDir)) if (/\.tgz$|^pulumi-resource-ablo-v.*\.tar\.gz$|^ablo-.*\.yaml$/.test(f) || isPythonDist(f)) await rm(join(outDir, f));
   const stageRoot = await mkdtemp(join(tmpdir(), "ablo-pack-"));
   try {
     const out: Tarball[] = [];
@@ -83,7 +96,12 @@ export async function packAll(opts: PackOptions = {}): Promise<Packed> {
     const pluginArchives = packsPlugin
       ? await writePluginArchives({ root, outDir, ...(opts.pluginDownloadURL === undefined ? {} : { pluginDownloadURL: opts.pluginDownloadURL }) })
       : [];
-    return { tarballs: out, pluginArchives };
+    let pythonDists: PythonDist[] = [];
+    if (python) {
+      if (!plugin) throw new PackError(`the Python SDK carries the plugin's version, and there is no ${PLUGIN_FOLDER} workspace`);
+      pythonDists = await writePythonDists({ root, outDir, version: plugin.manifest.version });
+    }
+    return { tarballs: out, pluginArchives, pythonDists };
   } finally {
     await rm(stageRoot, { recursive: true, force: true });
   }

@@ -2,7 +2,18 @@ import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { AbloError } from "@ablo/client";
 import { isConnectionStringError } from "@ablo/connection";
-import { DatasourceCore, DatasourceProviderError, engineFailures, ownerKey, UNKNOWN, type CheckFailure, type DatasourceOutputs } from "@ablo/provider";
+import {
+  DatasourceCore,
+  DatasourceProviderError,
+  detailedDiff,
+  engineFailures,
+  LOOK_UP_FUNCTION,
+  ownerKey,
+  UNKNOWN,
+  UnknownFunctionError,
+  type CheckFailure,
+  type DatasourceOutputs,
+} from "@ablo/provider";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
@@ -10,7 +21,7 @@ import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { ZodError } from "zod";
 import { checkConfig, configSource, diffConfig } from "./config";
-import { INPUT_PROPERTIES, outputProperties, packageSchema, SECRET_OUTPUTS } from "./schema";
+import { INPUT_PROPERTIES, lookUpOutputProperties, outputProperties, packageSchema, SECRET_OUTPUTS } from "./schema";
 import { apiKeyInPlainText, stackOf } from "./stack-file";
 import { conceal, defined, reveal, type Props } from "./values";
 
@@ -30,6 +41,7 @@ type Handlers = Pick<
   | "read"
   | "update"
   | "delete"
+  | "invoke"
 >;
 
 const INPUT_KEYS = Object.keys(INPUT_PROPERTIES);
@@ -94,6 +106,7 @@ function planned(olds: Props, news: Props, unknown: readonly string[]): Datasour
 /** What only Ablo can say of a new datasource (every output but what the inputs give), and what a rotation changes. */
 const NEW_DATASOURCE = Object.keys(outputProperties()).filter((k) => k !== "schema" && k !== "metadata");
 const ROTATED = ["status", "displayName", "lastError", "fingerprint"] as const;
+const LOOK_UP_OUTPUTS = Object.keys(lookUpOutputProperties());
 
 /**
  * The inputs a read gives back: on refresh the stored ones with the live metadata; on import (no
@@ -176,11 +189,18 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
     }),
     diff: unary(async (req: provproto.DiffRequest) => {
       const d = await core.diff(req.getId(), reveal(props(req.getOlds())).values, reveal(props(req.getNews())).values);
-      return new provproto.DiffResponse()
+      const resp = new provproto.DiffResponse()
         .setChanges(d.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE)
         .setReplacesList(d.replaces)
         .setDiffsList([...d.replaces, ...d.updates])
-        .setDeletebeforereplace(false);
+        .setDeletebeforereplace(false)
+        // The engine's display compares inputs with secrets masked, so without it a rotation named nothing.
+        .setHasdetaileddiff(true);
+      for (const [key, change] of Object.entries(detailedDiff(d))) {
+        const kind = change === "update" ? provproto.PropertyDiff.Kind.UPDATE : provproto.PropertyDiff.Kind.UPDATE_REPLACE;
+        resp.getDetaileddiffMap().set(key, new provproto.PropertyDiff().setKind(kind).setInputdiff(true));
+      }
+      return resp;
     }),
     create: unary(async (req: provproto.CreateRequest) => {
       const news = reveal(props(req.getProperties()));
@@ -216,6 +236,15 @@ export function providerService(version: string, pluginDownloadURL?: string): Ha
     delete: unary(async (req: provproto.DeleteRequest) => {
       await core.delete(req.getId());
       return new emptyproto.Empty();
+    }),
+
+    // getDatasource: one GET per look-up; what it returns holds no credential, so nothing is marked secret.
+    invoke: unary(async (req: provproto.InvokeRequest) => {
+      if (req.getTok() !== LOOK_UP_FUNCTION) throw new UnknownFunctionError(req.getTok(), [LOOK_UP_FUNCTION]);
+      const { id } = reveal(props(req.getArgs())).values;
+      // An id not known yet (a preview, of a Datasource still to be created): nothing to ask, all unknown.
+      if (id === UNKNOWN) return new provproto.InvokeResponse().setReturn(struct(Object.fromEntries(LOOK_UP_OUTPUTS.map((k) => [k, UNKNOWN]))));
+      return new provproto.InvokeResponse().setReturn(struct(await core.lookUp(id)));
     }),
   };
 }

@@ -1,5 +1,5 @@
 import { API_BASE_URL, camel, DEFAULT_SCHEMA, DirectDatasourceSchema, METADATA_LIMITS } from "@ablo/api";
-import { CONSTANT_FIELDS, DATASOURCE_TYPE, PACKAGE_NAME, type DatasourceOutputs } from "@ablo/provider";
+import { CONSTANT_FIELDS, DATASOURCE_TYPE, LOOK_UP_FIELDS, LOOK_UP_FUNCTION, PACKAGE_NAME, type DatasourceOutputs } from "@ablo/provider";
 import { z } from "zod";
 
 /** A property in Pulumi's package schema: the subset of its type system the Datasource uses. */
@@ -53,6 +53,18 @@ export function outputProperties(): Record<string, PropertySpec> {
   return props;
 }
 
+/**
+ * What `getDatasource` returns: the id and the resource's outputs the API gives back (provider's
+ * look-up.ts: not port nor fingerprint), described as the resource describes them. Never secret:
+ * none is a credential.
+ */
+export function lookUpOutputProperties(): Record<string, PropertySpec> {
+  const outputs = outputProperties();
+  const props: Record<string, PropertySpec> = { id: { type: "string", description: "The datasource's id (`ds_…` or `ds_test_…`)." } };
+  for (const k of LOOK_UP_FIELDS) if (k !== "id") props[k] = outputs[k]!;
+  return props;
+}
+
 export const INPUT_PROPERTIES = {
   connectionString: {
     type: "string",
@@ -87,6 +99,37 @@ export const CONFIG_PROPERTIES = {
 /** The Go SDK's import path: its package in this repository (sdk/go/ablo; the module is sdk/go). */
 const GO_IMPORT_PATH = "github.com/abloatai/pulumi-ablo/sdk/go/ablo";
 
+/**
+ * The Python package's README: its long description on a package index (PyPI or the team's own),
+ * and what `pip show` and an IDE show. Markdown, as pyproject.toml's `readme = "README.md"` says.
+ */
+const PYTHON_README = `# pulumi_ablo
+
+Register PostgreSQL databases with Ablo as datasources from a Pulumi program in Python: the
+connection string is a secret end to end, credentials rotate in place, and changes made outside
+Pulumi show up as drift.
+
+\`\`\`sh
+pip install pulumi_ablo   # from the package index your team publishes it to
+\`\`\`
+
+\`\`\`python
+import pulumi
+import pulumi_ablo as ablo
+
+orders = ablo.Datasource("orders",
+    connection_string=pulumi.Config().require_secret("ordersUrl"),
+    metadata={"team": "orders"})
+pulumi.export("status", orders.status)  # "active" once Ablo has verified the connection
+\`\`\`
+
+Configuration: \`pulumi config set --secret ablo:apiKey\` (\`sk_test_…\` or \`sk_live_…\`) and, for
+another server than the default, \`ablo:baseUrl\`.
+
+Needs Python 3.10 or newer and \`pulumi\` 3; the resources are served by the provider plugin
+\`pulumi-resource-ablo\` of the same version, a Node.js program (Node.js 22 or newer on \`PATH\`).
+`;
+
 /** The package schema the engine and Pulumi YAML read through GetSchema (pluginDownloadURL: where the engine downloads the plugin). */
 export function packageSchema(version: string, pluginDownloadURL?: string): string {
   const outputs = outputProperties();
@@ -110,10 +153,13 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
     // schema's version, so that a program asks the engine for the plugin of that version. (The
     // engine's loader drops these sections when `pulumi import` generates code: see
     // scripts/engine/langhost/codegen.go.)
+    // Python's `pythonRequires` is the `pulumi` wheel's own floor (3.10; the generator's default says
+    // 3.9, which pip would accept and then fail on `pulumi`); `readme` is the package's README, and
+    // scripts/gen-sdk.sh puts a copy beside pyproject.toml, whose `readme` names it there.
     meta: { supportPack: true },
     language: {
       nodejs: { packageName: "@ablo/pulumi/plugin", respectSchemaVersion: true },
-      python: { packageName: "pulumi_ablo", pyproject: { enabled: true }, respectSchemaVersion: true },
+      python: { packageName: "pulumi_ablo", pyproject: { enabled: true }, respectSchemaVersion: true, pythonRequires: ">=3.10", readme: PYTHON_README },
       go: { importBasePath: GO_IMPORT_PATH, respectSchemaVersion: true },
     },
     config: { variables: CONFIG_PROPERTIES },
@@ -125,6 +171,19 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
         required,
         inputProperties: INPUT_PROPERTIES,
         requiredInputs: ["connectionString"],
+      },
+    },
+    functions: {
+      [LOOK_UP_FUNCTION]: {
+        description:
+          "Looks up an existing datasource by id (one `GET /v1/datasources/{id}`): its fields as the Datasource resource outputs them, " +
+          "less `port` (only the connection string holds it) and `fingerprint`. Never returns a credential. " +
+          "An id that does not exist, or of the other mode than ablo:apiKey, fails naming the id.",
+        inputs: {
+          properties: { id: { type: "string", description: "The datasource's id: `ds_…` (live) or `ds_test_…` (sandbox), the mode of ablo:apiKey." } },
+          required: ["id"],
+        },
+        outputs: { properties: lookUpOutputProperties(), required: ["id", ...required] },
       },
     },
   });

@@ -1,10 +1,9 @@
 import { createHash, createHmac } from "node:crypto";
 import { LIST_LIMITS } from "@ablo/api";
-import { AbloPermissionError, AbloRouteNotFoundError, type AbloClient, type DatasourceResponse } from "@ablo/client";
+import { AbloInvalidRequestError, AbloPermissionError, AbloRouteNotFoundError, type AbloClient, type DatasourceResponse } from "@ablo/client";
 import type { Connection } from "./api-access";
 import type { EngineLog } from "./engine-log";
 import { AdoptMismatchError } from "./errors";
-import type { EngineWatch } from "./lifecycle";
 import { connectionTarget, type DatasourceInputs } from "./inputs";
 import { metadataPatch } from "./diff";
 import { OWNER_METADATA_KEY, ownerMark } from "./owner-key";
@@ -16,34 +15,36 @@ import { lacksReadRoute, Verifier } from "./verification";
  *
  * The evidence, all of it on the API or derived again by any later run:
  * - the **owner key** of the resource, a hash of its URN (owner-key.ts; the SDK and the plugin
- *   compute it), and the **mark** in the datasource's metadata, `pulumi_owner`: `creating:<owner>`
- *   from the create until the run that made it has ended normally (the engine saved state), then
- *   `<owner>`;
+ *   compute it), and the **mark** in the datasource's metadata, `pulumi_owner`: `creating:<owner>`,
+ *   sent with the create. (Version 0.1.0 also rewrote it to `<owner>` at the end of each run, one
+ *   request per created datasource; that mark is still read as a finished life, case 4. It is no
+ *   longer written: state is the record of a finished run, see case 11.)
  * - the create's **Idempotency-Key**, `HMAC(apiKey, owner ‖ sha256(body) ‖ position)`: a later run
  *   sends the same key for the same resource and inputs, and the API replays what the first made;
  * - the ids the engine handed this process (**held by state**);
- * - a **replay** told by the API (`Idempotent-Replayed: true`) or by the datasource's age on the
- *   server's own clock (its `Date` header against its `created`, both the server's: this machine's
- *   clock is never compared with the server's).
+ * - **when** the datasource was made, on the server's own clock: at or after this process's first
+ *   answer (its `Date` header) means this run made it; before means an earlier run did. Without a
+ *   `Date` header, a replay told by the API (`Idempotent-Replayed: true`) or an age over 10 min
+ *   (its answer's `Date` against its `created`). This machine's clock is never compared with the server's.
  *
- * Each way a create can end:
+ * Each way a create can end, and the requests it costs:
  *
- * | # | case | evidence | what the provider does | shown by |
- * |---|---|---|---|---|
- * | 1 | a fresh create | key new: a datasource marked `creating`, not held by state | returns it; marks it `created` once the run has ended normally | test/provider/routes.test.ts "only the documented route…"; test/e2e/datasource.test.ts |
- * | 2 | the answer was lost (retries spent, the engine or API killed): the next run creates again | same key: the API replays the datasource, still `creating`, not held by state | returns it: recovered, not duplicated | routes.test.ts "a create replayed after a lost run…"; test/reliability/crash.test.ts (both hosts, both surfaces) |
- * | 3 | created again after its datasource was deleted (destroy then up, refresh dropped it) | the replayed datasource is gone (404) | next position: a new datasource | routes.test.ts "…after its datasource was deleted…"; datasource.test.ts "an out-of-band delete…" |
- * | 4 | created again after a life that finished (`up --replace`, destroy and up with the same inputs) | the replayed datasource is marked `created` | next position | routes.test.ts "a finished create…"; datasource.test.ts "a forced replacement…" |
- * | 5 | an earlier life still held by state | its id was handed to this process | next position | routes.test.ts "a finished create…" |
- * | 6 | `up --replace` with unchanged inputs while the old datasource still says `creating` (no update route, or its run was killed after state was saved) | replayed (header, or ≥ 10 min old on the server's clock) | returns it, and keeps it when the engine then deletes the old resource (the same id) | routes.test.ts "a replacement that gets its old datasource back…" |
- * | 7 | a lost create whose inputs changed since, or older than the API's 24 h window | the newest list page (one per process): marked `creating`, not held by state, same host, database and schema | taken over (our credentials and metadata, verified again), kept on a delete of the old | routes.test.ts "a leftover found by the list…"; crash.test.ts (full surface) |
- * | 8 | the same, on an API without the list or update route | — | registers anew; the leftover stays (api/README.md says so) | routes.test.ts "only the documented route…" |
- * | 9 | 64 lives of the same resource and inputs within 24 h | every position answered an earlier life | a random key, warned once: a crash during it needs the list route | — (bounded by the API's window) |
- * | 10 | rejected at verification, or still unverified at the timeout | status `rejected`, or the wait's deadline | deletes it again, then the typed error says why | datasource.test.ts "a superuser role is rejected…" |
- * | 11 | the run ends normally | the engine's interrupt after it saved state | flips the marks to `created`, one first (an API without the update route answers once) | routes.test.ts "a finished create…"; crash.test.ts |
- * | 12 | the run is killed | no interrupt | marks stay `creating`: case 2 next run | crash.test.ts |
- * | 13 | no owner key (a caller that gives no URN) | — | one random key, reused by every retry of this call | test/client/retries.test.ts |
- * | 14 | adoption (`adoptId`, or `import` through the SDK) | the datasource retrieved is the one the inputs describe | taken over like case 7; a rejection leaves it (not ours to remove) | routes.test.ts "without GET by id…"; test/e2e/plugin.test.ts (import) |
+ * | # | case | evidence | what the provider does | requests | shown by |
+ * |---|---|---|---|---|---|
+ * | 1 | a fresh create | made during this run | returns the create's answer | the POST | test/provider/routes.test.ts "only the documented route…"; test/e2e/datasource.test.ts; bench ratelimit |
+ * | 2 | the answer was lost (retries spent, the engine or API killed): the next run creates again | same key: the API replays a datasource an earlier run made, still marked `creating`, not held by state | reads it back; returns it: recovered, not duplicated | POST + GET | routes.test.ts "a create replayed after a lost run…"; test/reliability/crash.test.ts (both hosts, both surfaces) |
+ * | 3 | created again after its datasource was deleted (destroy then up, refresh dropped it) | the replayed datasource is gone (404) | next position: a new datasource | + POST, GET per position | routes.test.ts "…after its datasource was deleted…"; datasource.test.ts "destroy leaves…" |
+ * | 4 | created again after a life 0.1.0 marked finished (`<owner>`) | the replayed datasource's mark | next position | + POST, GET | routes.test.ts "a finished create…" |
+ * | 5 | an earlier life still held by state | its id was handed to this process | next position | + POST | routes.test.ts "a finished create…" |
+ * | 6 | `up --replace` with unchanged inputs (the engine names no old id to a forced replacement's create) | replayed from an earlier run, marked `creating`, not held | returns it (credentials sent again when the list found it, case 7), and keeps it when the engine then deletes the old resource (the same id): the replacement is the same datasource | POST + GET | routes.test.ts "a replacement that gets its old datasource back…"; datasource.test.ts "a forced replacement…" |
+ * | 7 | a lost create whose inputs changed since, or older than the API's 24 h window | the newest list page (one per process): marked `creating`, not held by state, same host, database and schema | taken over (our credentials and metadata, verified again), kept on a delete of the old; when the API refuses our string for it (another port), registers anew | one GET per run + POST | routes.test.ts "a leftover found by the list…"; crash.test.ts (full surface) |
+ * | 8 | the same, on an API without the list or update route | — | registers anew; the leftover stays (api/README.md says so) | — | routes.test.ts "only the documented route…" |
+ * | 9 | 64 lives of the same resource and inputs within 24 h | every position answered an earlier life | a random key, warned once: a crash during it needs the list route | — | — (bounded by the API's window) |
+ * | 10 | rejected at verification, or still unverified at the timeout | status `rejected`, or the wait's deadline | deletes it again, then the typed error says why | + DELETE | datasource.test.ts "a superuser role is rejected…" |
+ * | 11 | the run ends normally | the engine saved state | nothing more: state holds the id, so any later run is handed it (case 5) unless it forces a replacement (case 6) | 0 | bench ratelimit (requests per operation) |
+ * | 12 | the run is killed | the id is in no state | case 2 next run | 0 | crash.test.ts |
+ * | 13 | no owner key (a caller that gives no URN) | — | one random key, reused by every retry of this call | the POST | test/client/retries.test.ts |
+ * | 14 | adoption (`adoptId`, or `import` through the SDK) | the datasource retrieved is the one the inputs describe | taken over like case 7; a rejection leaves it (not ours to remove) | GET + POST | routes.test.ts "without GET by id…"; test/e2e/plugin.test.ts (import) |
  *
  * State lives on this object, one per provider process; nothing at module level.
  */
@@ -52,17 +53,10 @@ export class CreateRecovery {
   readonly #heldByState = new Set<string>();
   /** Datasources this process took over for a resource the engine is replacing: its delete of the old (the same id) leaves them (case 6, 7). */
   readonly #keptOnDelete = new Set<string>();
-  /** Creates to mark `created` at the end of a normal run (case 11). */
-  readonly #unconfirmed = new Map<string, { client: AbloClient; owner: string }>();
   /** The newest list page by mark, read at most once per client (case 7). */
   readonly #leftovers = new WeakMap<AbloClient, Promise<Map<string, DatasourceResponse[]>>>();
 
-  constructor(
-    private readonly log: EngineLog,
-    watch: EngineWatch,
-  ) {
-    watch.atEndOfRun(() => this.markAllCreated());
-  }
+  constructor(private readonly log: EngineLog) {}
 
   /** An id the engine handed this process: state holds it. */
   heldByState(id: string): void {
@@ -87,9 +81,7 @@ export class CreateRecovery {
         : ((await this.takeLeftover(conn, inputs)) ?? (await this.register(conn, verifier, inputs)));
     this.#heldByState.add(registered.id);
     // One we registered (or a leftover of this resource's own) is removed if rejected; an adopted one is not ours to remove.
-    const ds = inputs.waitForVerification ? await verifier.verified(registered, inputs, adoptId === undefined) : registered;
-    if (inputs.owner !== undefined) this.#unconfirmed.set(ds.id, { client: conn.client, owner: inputs.owner });
-    return ds;
+    return inputs.waitForVerification ? verifier.verified(registered, inputs, adoptId === undefined) : registered;
   }
 
   /** Cases 1–6, 9, 13: walks the resource's key sequence until an answer is this create's own. */
@@ -97,13 +89,17 @@ export class CreateRecovery {
     const { client } = conn;
     const body = { connectionString: inputs.connectionString, schema: inputs.schema, metadata: metadataWithMark(inputs) };
     if (inputs.owner === undefined) return client.datasources.create(body);
-    const creating = ownerMark(inputs.owner, "creating");
+    const creating = ownerMark(inputs.owner);
     for (let position = 0; position < MAX_CREATE_POSITIONS; position++) {
       const key = createIdempotencyKey(conn.apiKey, inputs.owner, body, position);
       const answer = await client.datasources.createOrReplay(body, { idempotencyKey: key });
+      if (this.#heldByState.has(answer.datasource.id)) continue;
+      const earlier = madeByEarlierRun(answer);
+      // Case 1 needs no second look: this run made it, under this resource's own key.
+      if (!earlier) return answer.datasource;
       const ds = await verifier.current(answer.datasource);
       if (ds === undefined || ds.metadata[OWNER_METADATA_KEY] !== creating || this.#heldByState.has(ds.id)) continue;
-      if (answer.replayed || (answer.serverTime !== undefined && answer.serverTime - ds.created > REPLAY_AGE_SECONDS)) this.#keptOnDelete.add(ds.id);
+      if (earlier === true) this.#keptOnDelete.add(ds.id);
       return ds;
     }
     this.log.warnOnce(
@@ -117,7 +113,7 @@ export class CreateRecovery {
   /** Case 7: the newest leftover of a lost create of this resource that matches its inputs, taken over. */
   private async takeLeftover(conn: Connection, inputs: DatasourceInputs): Promise<DatasourceResponse | undefined> {
     if (inputs.owner === undefined) return undefined;
-    const mark = ownerMark(inputs.owner, "creating");
+    const mark = ownerMark(inputs.owner);
     const byMark = await this.leftoversOf(conn.client);
     const found = (byMark.get(mark) ?? []).filter((ds) => !this.#heldByState.has(ds.id));
     byMark.delete(mark); // each is handed out once
@@ -131,6 +127,8 @@ export class CreateRecovery {
       return taken;
     } catch (err) {
       if (err instanceof AbloRouteNotFoundError) return undefined; // case 8
+      // Our string names another port: the API makes that a new datasource, and so does this create.
+      if (err instanceof AbloInvalidRequestError && err.param === "connectionString" && err.code !== "host_not_public") return undefined;
       throw err;
     }
   }
@@ -168,22 +166,6 @@ export class CreateRecovery {
     }
     return byMark;
   }
-
-  /** Case 11. One first: an API without the update route answers it once, not once per create. */
-  private async markAllCreated(): Promise<void> {
-    const all = [...this.#unconfirmed];
-    this.#unconfirmed.clear();
-    const mark = ([id, { client, owner }]: (typeof all)[number]) =>
-      client.datasources.update(id, { metadata: { [OWNER_METADATA_KEY]: ownerMark(owner, "created") } });
-    const [first, ...rest] = all;
-    if (first === undefined) return;
-    try {
-      await mark(first);
-    } catch (err) {
-      if (err instanceof AbloRouteNotFoundError) return;
-    }
-    await Promise.all(rest.map(mark));
-  }
 }
 
 /**
@@ -192,8 +174,24 @@ export class CreateRecovery {
  */
 const MAX_CREATE_POSITIONS = 64;
 
-/** A datasource this much older than its create's answer (on the server's clock) was made by an earlier request. */
+/** Without the server's first `Date`: a datasource this much older than its create's answer (on the server's clock) was made by an earlier request. */
 const REPLAY_AGE_SECONDS = 600;
+
+/**
+ * Whether an earlier run made the datasource a create answered with: by the server's clock against
+ * its first answer to this process (which came before the create was sent); without a `Date`, true
+ * when the API or the age says replay, and undefined (it cannot tell) otherwise.
+ */
+function madeByEarlierRun(answer: {
+  datasource: DatasourceResponse;
+  replayed: boolean;
+  serverTime: number | undefined;
+  clientSince: number | undefined;
+}): boolean | undefined {
+  if (answer.clientSince !== undefined) return answer.datasource.created < answer.clientSince;
+  if (answer.replayed || (answer.serverTime !== undefined && answer.serverTime - answer.datasource.created > REPLAY_AGE_SECONDS)) return true;
+  return undefined;
+}
 
 interface CreateBody {
   connectionString: string;
@@ -213,7 +211,7 @@ function createIdempotencyKey(apiKey: string, owner: string, body: CreateBody, p
 
 /** What a create sends: the user's metadata, plus the mark of a create in progress when the URN is known. */
 function metadataWithMark(inputs: DatasourceInputs): Record<string, string> {
-  return inputs.owner === undefined ? inputs.metadata : { ...inputs.metadata, [OWNER_METADATA_KEY]: ownerMark(inputs.owner, "creating") };
+  return inputs.owner === undefined ? inputs.metadata : { ...inputs.metadata, [OWNER_METADATA_KEY]: ownerMark(inputs.owner) };
 }
 
 /** Why `existing` is not the datasource `inputs` describe, or undefined when it is. */

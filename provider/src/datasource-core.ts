@@ -9,6 +9,7 @@ import { HostNotPublicError, needingRoute, ProviderConfigError, RouteUnavailable
 import { fingerprint, matchesFingerprint } from "./fingerprint";
 import { checkInputs, connectionTarget, DatasourceInputsSchema, type CheckFailure, type DatasourceInputs } from "./inputs";
 import { EngineWatch } from "./lifecycle";
+import { lookUpDatasource, type DatasourceLookUpResult } from "./look-up";
 import { toOutputs, type DatasourceOutputs } from "./outputs";
 import { keyMode, StackSettings, type ConfigSource } from "./settings";
 import { lacksReadRoute, Verifier } from "./verification";
@@ -25,7 +26,7 @@ export class DatasourceCore {
   readonly #log = new EngineLog();
   readonly #watch = new EngineWatch();
   readonly #api = new ApiAccess(this.#settings);
-  readonly #creates = new CreateRecovery(this.#log, this.#watch);
+  readonly #creates = new CreateRecovery(this.#log);
 
   /** Settings from the host's configuration (`ablo:apiKey`, `ablo:baseUrl`); ties the process's life to the engine's. */
   configure(config: ConfigSource, engineAddress?: string): void {
@@ -94,6 +95,16 @@ export class DatasourceCore {
       new Verifier(conn.client, this.#log).noRetrieve();
       return { id, props };
     }
+  }
+
+  /**
+   * `getDatasource` (the plugin's Invoke): one `GET /v1/datasources/{id}`, no probe first (the
+   * endpoint is probed only if that GET finds no route); the fields the resource outputs that the
+   * API gives back, never a credential. An id that is not there, or of the other mode than the
+   * key, is a typed error naming it.
+   */
+  async lookUp(id: unknown): Promise<DatasourceLookUpResult> {
+    return lookUpDatasource(await this.#api.usable(), id, () => this.#api.problem());
   }
 
   async update(id: string, olds: Partial<DatasourceOutputs>, news: Record<string, unknown>): Promise<{ outs: DatasourceOutputs }> {

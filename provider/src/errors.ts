@@ -138,3 +138,62 @@ export async function needingRoute<T>(what: string, instead: string, fn: () => P
     throw err;
   }
 }
+
+/**
+ * A look-up (`getDatasource`) that cannot be answered, naming the id when it is id-shaped (anything
+ * else may be huge or hold a pasted credential, and is not shown back).
+ */
+export class DatasourceLookUpError extends DatasourceProviderError {
+  override readonly name: string = "DatasourceLookUpError";
+  constructor(
+    /** The id, when it is id-shaped; undefined otherwise. */
+    readonly datasourceId: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The key's organization holds no datasource of that id (in the key's mode). */
+export class DatasourceNotFoundError extends DatasourceLookUpError {
+  override readonly name = "DatasourceNotFoundError";
+  constructor(datasourceId: string) {
+    super(
+      datasourceId,
+      `getDatasource: no datasource ${datasourceId} in the Ablo organization of ablo:apiKey; ` +
+        "check the id, and that the key belongs to the organization that registered it",
+    );
+  }
+}
+
+/** A sandbox id with a live key, or the reverse: the API would answer 404, as a key never sees the other mode's records. */
+export class DatasourceModeMismatchError extends DatasourceLookUpError {
+  override readonly name = "DatasourceModeMismatchError";
+  constructor(
+    datasourceId: string,
+    readonly idMode: "live" | "test",
+    readonly keyMode: "live" | "test",
+  ) {
+    super(
+      datasourceId,
+      `getDatasource: ${datasourceId} is a ${idMode} datasource but ablo:apiKey is a ${keyMode} key, which never sees ${idMode} datasources; ` +
+        `look it up with a ${idMode} key (sk_${idMode}_…)`,
+    );
+  }
+}
+
+/** Not the id of a direct datasource (`ds_…`, `ds_test_…`): refused before any request. */
+export class InvalidDatasourceIdError extends DatasourceLookUpError {
+  override readonly name = "InvalidDatasourceIdError";
+  constructor(shown: string | undefined) {
+    super(shown, `getDatasource: ${shown ?? "the id"} is not the id of a PostgreSQL datasource; ids look like ds_… (live) or ds_test_… (sandbox)`);
+  }
+}
+
+/** The engine asked for a function this provider does not have (an SDK of another version). */
+export class UnknownFunctionError extends DatasourceProviderError {
+  override readonly name = "UnknownFunctionError";
+  constructor(token: string, known: readonly string[]) {
+    super(`pulumi-resource-ablo has no function ${/^[\w:/.-]{1,100}$/.test(token) ? token : "of that name"}; it serves ${known.join(", ")}`);
+  }
+}

@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
  * A create whose outcome the provider never learned (the engine was killed, or the API stayed
  * unreachable past the retry budget) may still have registered a datasource that state does not
  * track. So every create marks its datasource, in metadata, with a hash of the resource's URN and
- * the word `creating`, and changes the mark to the bare hash once it has succeeded. Before
- * creating, the provider looks (once per process) for datasources still marked `creating` for
- * this URN: leftovers of an abandoned create of this very resource, taken over instead of
- * registering a duplicate. A finished create's mark never matches, so the live datasource that a
- * replacement supersedes is never taken, even when the engine skips diff (`up --replace`).
+ * the word `creating`. Before creating, the provider looks (once per process) for datasources so
+ * marked for this URN whose ids state does not hold: leftovers of an abandoned create of this very
+ * resource, taken over instead of registering a duplicate (create-recovery.ts has every case).
+ * The mark is not rewritten once the create succeeded (that cost a request per datasource): state
+ * holds a finished create's id. Version 0.1.0's rewritten mark, the bare hash, still reads as finished.
  *
  * This module needs nothing but node:crypto: the SDK loads it in the program (see sdk/), where
  * loading the API client would slow every preview.
@@ -26,9 +26,9 @@ export function ownerKey(urn: string): string {
 
 export const OWNER_KEY_PATTERN = /^[\w-]{32}$/;
 
-/** The mark in metadata: `creating:<owner>` while a create runs, the bare owner key once it succeeded. */
-export function ownerMark(owner: string, phase: "creating" | "created"): string {
-  return phase === "creating" ? `creating:${owner}` : owner;
+/** The mark a create sends in metadata. */
+export function ownerMark(owner: string): string {
+  return `creating:${owner}`;
 }
 
 /** User metadata as state shows it: without the provider's own mark. */

@@ -11,5 +11,8 @@ export const DATASOURCE_TYPE = {
   plugin: "ablo:index:Datasource",
 } as const;
 
+/** The plugin's look-up function (`getDatasource` in its SDKs, `fn::invoke` in Pulumi YAML). */
+export const LOOK_UP_FUNCTION = "ablo:index:getDatasource";
+
 /** The plugin's package name: its config keys are `ablo:*`, its binary `pulumi-resource-ablo`. */
 export const PACKAGE_NAME = "ablo";

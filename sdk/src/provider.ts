@@ -13,7 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 const PROVIDER_NAME = "ablo";
 
 const SHARED = Symbol.for("@ablo/pulumi:provider");
-type Shared = { [SHARED]?: pulumi.ProviderResource };
+const JUDGED = Symbol.for("@ablo/pulumi:config-judged");
+type Shared = { [SHARED]?: pulumi.ProviderResource; [JUDGED]?: boolean };
 
 /** One instance per program, shared even if two copies of this package are loaded. */
 export function abloProvider(): pulumi.ProviderResource {
@@ -48,7 +49,11 @@ type RuntimeWithSecrets = { isConfigSecret?: (key: string) => boolean };
  * setting it most likely means; in a project itself named `ablo`, whose own config shares the
  * namespace, only a near-miss of a setting does. A key set without --secret is a warning.
  */
-function judgeStackConfig(): void {
+export function judgeStackConfig(): void {
+  const g = globalThis as Shared;
+  // Once per program: by the provider and the look-ups alike (its warning said once).
+  if (g[JUDGED]) return;
+  g[JUDGED] = true;
   const prefix = `${PACKAGE_NAME}:`;
   const ownNamespace = pulumi.getProject() === PACKAGE_NAME;
   const unknown = Object.keys(pulumi.runtime.allConfig())

@@ -241,7 +241,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   function endpoint(scope: Scope, fn: (p: Principal, req: FastifyRequest) => Reply | Promise<Reply>) {
     return (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> | undefined => {
       const p = deps.auth.authenticate(req.headers.authorization);
-      deps.rateLimiter.take(p.keyId);
+      reply.headers(deps.rateLimiter.take(p.keyId));
       requireScope(p, scope);
       const r = fn(p, req);
       if (r instanceof Promise) return r.then((x) => send(req, reply, x));

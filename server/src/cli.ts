@@ -38,6 +38,7 @@ interface ServeOptions {
   admin: boolean;
   surface: Surface;
   rateLimit: number;
+  rateLimitHeaders: boolean;
   bodyLimit: number;
   logLevel: string;
   synchronous: "normal" | "full";
@@ -85,6 +86,7 @@ function program(extras: ServeExtras): Command {
         .default("full"),
     )
     .option("--rate-limit <n>", "requests per second per key (0: off)", int("--rate-limit", 0, 1_000_000), DEFAULT_RATE_LIMIT)
+    .option("--no-rate-limit-headers", "send no RateLimit-* headers (the real API's are inferred: clients must do without)")
     .option("--body-limit <bytes>", "largest request body", int("--body-limit", 1024, 16 * 1024 * 1024), DEFAULT_BODY_LIMIT)
     .option(
       "--clock-offset <seconds>",
@@ -109,6 +111,7 @@ function program(extras: ServeExtras): Command {
         admin: o.admin,
         surface: o.surface,
         rateLimit: o.rateLimit,
+        rateLimitHeaders: o.rateLimitHeaders,
         bodyLimit: o.bodyLimit,
         synchronous: o.synchronous === "full" ? "FULL" : "NORMAL",
         tls: o.tls,

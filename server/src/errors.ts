@@ -72,8 +72,12 @@ export class RateLimitError extends ApiError {
   override readonly name: string = "RateLimitError";
   readonly type = "rate_limit_error" as const;
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number, message = "Too many requests: slow down and retry after the Retry-After delay.") {
-    super(ERROR_STATUS.rate_limit_error, "rate_limit", message, undefined, { "Retry-After": String(retryAfterSeconds) });
+  constructor(
+    retryAfterSeconds: number,
+    message = "Too many requests: slow down and retry after the Retry-After delay.",
+    headers: Record<string, string> = {},
+  ) {
+    super(ERROR_STATUS.rate_limit_error, "rate_limit", message, undefined, { ...headers, "Retry-After": String(retryAfterSeconds) });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

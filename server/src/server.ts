@@ -30,6 +30,8 @@ export interface ServerOptions {
   surface?: Surface;
   /** Requests per second per key; 0 turns rate limiting off. */
   rateLimit?: number;
+  /** Say each key's budget in `RateLimit-*` headers (default true). */
+  rateLimitHeaders?: boolean;
   bodyLimit?: number;
   /**
    * Fastify plugins registered after the API's routes, before listening: their routes run behind
@@ -105,7 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     auth: new Authenticator(store),
     datasources,
     idempotency: new Idempotency(store, sealer, clock),
-    rateLimiter: new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT),
+    rateLimiter: new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, opts.rateLimitHeaders ?? true),
     faults: new Faults(opts.faults),
     logger,
     clock,

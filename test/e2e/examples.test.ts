@@ -64,7 +64,7 @@ test("examples/adopt: an existing datasource comes under management without repl
   expect(await suite.server.ids()).toEqual([existing.id]);
   const adopted = await client.datasources.retrieve(existing.id);
   // The program's metadata, old keys removed, and the provider's owner mark.
-  expect(adopted.metadata).toEqual({ adoptedBy: "pulumi", pulumi_owner: expect.stringMatching(/^[\w-]{32}$/) });
+  expect(adopted.metadata).toEqual({ adoptedBy: "pulumi", pulumi_owner: expect.stringMatching(/^creating:[\w-]{32}$/) });
   await stack.ok(["preview", "--expect-no-changes"]);
   await stack.ok(["destroy", "--yes", "--skip-preview"]);
   expect(await suite.server.ids()).toEqual([]);

@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ import { ProgramDirs } from "./programs";
 // first run. The first run downloads and compiles Pulumi's Go SDK (minutes on 2 cores; the times are
 // printed).
 const PW = "GoCanary7731";
+const PLUGIN_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "plugin", "package.json"), "utf8")) as { version: string }).version;
 const GO_EXAMPLE = join(REPO_ROOT, "examples", "go");
 const SDK_GO = join(REPO_ROOT, "sdk", "go");
 const GO_CACHE = join(process.env.ABLO_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "ablo-pulumi"), "go-programs");
@@ -116,7 +118,7 @@ test("examples/go: create, no-change preview, rotate in place, destroy", async (
   expect(ds?.outputs).not.toHaveProperty("connectionString");
   const provider = exported.resources.find((r) => r.type === "pulumi:providers:ablo");
   expect(provider?.inputs?.apiKey).toHaveProperty("ciphertext");
-  expect(provider?.inputs?.version).toBe("0.1.0");
+  expect(provider?.inputs?.version).toBe(PLUGIN_VERSION);
 
   timings.push(`destroy: ${(await seconds(() => go.ok(["destroy", "--yes", "--skip-preview"]))).toFixed(1)} s`);
   expect(await ids()).toEqual([]);

@@ -70,6 +70,14 @@ test("npm run pack builds and writes one tarball per user-facing package", async
   expect(tarballs).toHaveLength(PACK_TARGETS.length);
   for (const t of tarballs) expect(r.stdout).toContain(t);
   expect(r.stdout).toMatch(/ablo-pulumi-\d+\.\d+\.\d+\.tgz\n\s+@ablo\/pulumi@.*carries @ablo\/api, @ablo\/client, @ablo\/connection, @ablo\/provider/);
+  // Beside them, the Python SDK's wheel and sdist (test/e2e/python-registry.test.ts installs them by name).
+  const python = (await readdir(out)).filter((f) => f.startsWith("pulumi_ablo-")).sort();
+  expect(python).toEqual([
+    expect.stringMatching(/^pulumi_ablo-\d+\.\d+\.\d+-py3-none-any\.whl$/),
+    expect.stringMatching(/^pulumi_ablo-\d+\.\d+\.\d+\.tar\.gz$/),
+  ]);
+  for (const f of python) expect(r.stdout).toContain(`${join(out, f)}\n  pulumi_ablo `);
+  expect(r.stdout).toMatch(/Requires-Python >=3\.10/);
   console.log(`npm run pack: ${r.seconds.toFixed(1)} s\n${r.stdout}`);
 }, 300_000);
 
@@ -94,6 +102,8 @@ test("the tarballs install into a new project outside the repository, which reso
   for (const inner of ["provider", "client", "api", "connection"]) {
     expect(await resolved(`@ablo/${inner}`, sdk)).toBe(await realpath(join(bundle, inner, "dist", "index.js")));
   }
+  // The look-up's module, which getDatasource loads at its first call: the bundled provider's own subpath.
+  expect(await resolved("@ablo/provider/look-up", sdk)).toBe(await realpath(join(bundle, "provider", "dist", "look-up.js")));
   inProject(await resolved("@ablo/policy-pack"));
   // The program type-checks against the installed declarations, with the project's TypeScript.
   await must(process.execPath, [join(project, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", project], project);
@@ -130,15 +140,18 @@ test("the plugin's tarball serves a Pulumi YAML project through plugins.provider
     `name: yaml-datasources\nruntime: yaml\nplugins:\n  providers:\n    - name: ablo\n      path: ${bin}\n` +
       "config:\n  databaseUrl:\n    type: string\n    secret: true\n" +
       "resources:\n  orders:\n    type: ablo:Datasource\n    properties:\n      connectionString: ${databaseUrl}\n" +
-      "outputs:\n  id: ${orders.id}\n  status: ${orders.status}\n",
+      // The look-up through the bundled plugin's Invoke, too.
+      "variables:\n  found:\n    fn::invoke:\n      function: ablo:getDatasource\n      arguments:\n        id: ${orders.id}\n" +
+      "outputs:\n  id: ${orders.id}\n  status: ${orders.status}\n  foundDatabase: ${found.database}\n",
   );
   // A plugin cache of its own, which scripts/pulumi leaves empty (ABLO_PLUGIN=none): only the
   // project's plugins.providers entry can serve ablo:Datasource.
   const env = { ...ENGINE_ENV, ABLO_PLUGIN: "none", PULUMI_HOME: join(work, "yaml-home") };
   const y = await suite.stack(yaml, { databaseUrl: secret(suite.pg.url("app", CANARY, "shop")) }, { env });
   await y.ok(["up", "--yes", "--skip-preview"]);
-  const out = await y.outputs<{ id: string; status: string }>();
+  const out = await y.outputs<{ id: string; status: string; foundDatabase: string }>();
   expect(out.status).toBe("active");
+  expect(out.foundDatabase).toBe("shop");
   expect(await ids()).toContain(out.id);
   await y.ok(["destroy", "--yes", "--skip-preview"]);
   expect(await ids()).not.toContain(out.id);

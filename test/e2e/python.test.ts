@@ -1,10 +1,13 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbloClient } from "@ablo/client";
 import { filesContaining, isAbloDatasource, loginRole, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
 import { startSuite, type PostgresSuite } from "./helpers";
 import { ProgramDirs } from "./programs";
+
+const PLUGIN_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "plugin", "package.json"), "utf8")) as { version: string }).version;
 
 // A Python program (examples/python, `runtime: python`) through the real engine: our Python language
 // host (scripts/engine/pythonhost), the SDK generated from the plugin's schema (sdk/python, installed
@@ -110,6 +113,9 @@ test("examples/python: create, no-change preview, rotate in place, destroy; time
 
   // New credentials for the same database: rotated in place, same id, verified again.
   await py.setConfig({ ordersUrl: secret(url("app_next", "orders")) });
+  // A plain preview names the secret property that changes, never its value.
+  const rotation = await py.ok(["preview"]);
+  expect(rotation.stdout).toMatch(/~ +ablo:index:Datasource +orders +update +\[diff: ~connectionString\]/);
   const rotate = await py.ok(["up", "--yes", "--skip-preview"]);
   expect(rotate.stdout).toMatch(/~ 1 updated/);
   expect(rotate.stdout).not.toMatch(/replaced/);
@@ -126,7 +132,7 @@ test("examples/python: create, no-change preview, rotate in place, destroy; time
   expect(ds?.outputs).not.toHaveProperty("connectionString");
   const provider = exported.resources.find((r) => r.type === "pulumi:providers:ablo");
   expect(provider?.inputs?.apiKey).toHaveProperty("ciphertext");
-  expect(provider?.inputs?.version).toBe("0.1.0"); // from the generated SDK: the plugin of the schema's version
+  expect(provider?.inputs?.version).toBe(PLUGIN_VERSION); // from the generated SDK: the plugin of the schema's version
 
   await py.ok(["destroy", "--yes", "--skip-preview"]);
   await ts.ok(["destroy", "--yes", "--skip-preview"]);

@@ -5,7 +5,7 @@
  */
 import { AbloClient } from "@ablo/client";
 import { startAbloLocal, type AbloLocal } from "@ablo/harness";
-import { DATASOURCE_TYPE } from "@ablo/provider";
+import { DATASOURCE_TYPE, DatasourceModeMismatchError, DatasourceNotFoundError, LOOK_UP_FUNCTION } from "@ablo/provider";
 import type * as grpc from "@grpc/grpc-js";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
@@ -69,6 +69,20 @@ describe("schema", () => {
     expect(ds.properties.created?.type).toBe("integer");
     expect(ds.properties.lastError?.type).toBe("string");
     expect(s.config.variables.apiKey?.secret).toBe(true);
+  });
+
+  it("describes ablo:index:getDatasource: an id in, the resource's outputs but port and fingerprint out, none secret", async () => {
+    const s = (await schema()) as unknown as {
+      functions: Record<
+        string,
+        { inputs: { properties: Record<string, unknown>; required: string[] }; outputs: { properties: Record<string, { secret?: boolean }> } }
+      >;
+    };
+    const fn = s.functions[LOOK_UP_FUNCTION]!;
+    expect(fn.inputs.required).toEqual(["id"]);
+    expect(Object.keys(fn.inputs.properties)).toEqual(["id"]);
+    expect(Object.keys(fn.outputs.properties).sort()).toEqual(["id", ...OUTPUTS.filter((k) => k !== "port" && k !== "fingerprint")].sort());
+    expect(Object.values(fn.outputs.properties).filter((p) => p.secret)).toEqual([]);
   });
 });
 
@@ -204,17 +218,98 @@ describe("against ablo-local", () => {
     const rotated = { ...news, connectionString: secret(cs("127.0.0.1", "shop", "app2")) };
     const diff = await call(service.diff, new provproto.DiffRequest().setId(id).setUrn(URN).setOlds(created.getProperties()).setNews(struct(rotated)));
     expect([diff.getChanges(), diff.getReplacesList(), diff.getDiffsList()]).toEqual([provproto.DiffResponse.DiffChanges.DIFF_SOME, [], ["connectionString"]]);
+    // The detailed diff names the property (the engine's display cannot see a change of a masked secret), never a value.
+    const detailed = (r: provproto.DiffResponse) => Object.fromEntries(r.toObject().detaileddiffMap);
+    expect(diff.getHasdetaileddiff()).toBe(true);
+    expect(detailed(diff)).toEqual({ connectionString: { kind: provproto.PropertyDiff.Kind.UPDATE, inputdiff: true } });
     const updated = await call(service.update, new provproto.UpdateRequest().setId(id).setUrn(URN).setOlds(created.getProperties()).setNews(struct(rotated)));
     expect(js(updated.getProperties()).displayName).toMatch(/^app2@/);
 
     const moved = struct({ ...news, connectionString: secret(cs("127.0.0.1", "crm")) });
     const replace = await call(service.diff, new provproto.DiffRequest().setId(id).setUrn(URN).setOlds(updated.getProperties()).setNews(moved));
     expect(replace.getReplacesList()).toEqual(["connectionString"]);
+    expect(detailed(replace)).toEqual({ connectionString: { kind: provproto.PropertyDiff.Kind.UPDATE_REPLACE, inputdiff: true } });
 
     await call(service.delete, new provproto.DeleteRequest().setId(id).setUrn(URN));
     await call(service.delete, new provproto.DeleteRequest().setId(id).setUrn(URN)); // gone already: still fine
     const gone = await call(service.read, new provproto.ReadRequest().setId(id).setUrn(URN).setProperties(updated.getProperties()));
     expect(gone.getId()).toBe("");
     expect(await ids()).toEqual([]);
+  });
+
+  describe("invoke ablo:index:getDatasource", () => {
+    const invoke = (args: Record<string, unknown>, tok = LOOK_UP_FUNCTION) =>
+      call(service.invoke, new provproto.InvokeRequest().setTok(tok).setArgs(struct(args))).then((r) => ({
+        ret: js(r.getReturn()),
+        failures: r.getFailuresList(),
+      }));
+    /** GETs of `id` the server logged (its access lines are written as they come). */
+    const gets = (id: string) =>
+      api
+        .logs()
+        .split("\n")
+        .filter((l) => l.includes('"method":"GET"') && l.includes(`"url":"/v1/datasources/${id}"`)).length;
+    /** gets(id), at least `atLeast`, once the server's output has been still for 300 ms (its lines come through a pipe, late under load). */
+    const settledGets = async (id: string, atLeast = 0) => {
+      for (let last = -1, now = gets(id), t = 0; t < 100; last = now, now = gets(id), t++) {
+        if (now === last && now >= atLeast) return now;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return gets(id);
+    };
+
+    it("returns every field the API gives back, nothing secret, no credential, in one GET", async () => {
+      const made = await call(
+        service.create,
+        new provproto.CreateRequest().setUrn(URN).setProperties(struct({ ...news, metadata: { team: "lookup" }, schema: "sales" })),
+      );
+      const id = made.getId();
+      try {
+        const before = await settledGets(id); // the create's own lines may still be on their way
+        const { ret, failures } = await invoke({ id });
+        expect(failures).toEqual([]);
+        expect(ret).toEqual({
+          id,
+          status: "unverified", // verification is off on this server
+          livemode: false,
+          metadata: { team: "lookup" }, // the owner mark left out, as in the resource's outputs
+          created: expect.any(Number),
+          host: "127.0.0.1",
+          database: "shop",
+          schema: "sales",
+          displayName: "app@127.0.0.1:5432/shop",
+          lastError: null,
+        });
+        expect(JSON.stringify(ret)).not.toContain(PW);
+        expect(JSON.stringify(ret)).not.toContain(specialSecretSig);
+        expect((await settledGets(id, before + 1)) - before).toBe(1);
+        // An id given as a secret is looked up all the same.
+        expect((await invoke({ id: secret(id) })).ret.id).toBe(id);
+      } finally {
+        await client.datasources.del(id);
+      }
+    });
+
+    it("names a missing id, an id of the other mode and a malformed one, without a request for the last two", async () => {
+      await expect(invoke({ id: "ds_test_nosuch0000" })).rejects.toThrow(new DatasourceNotFoundError("ds_test_nosuch0000").message);
+      expect(new DatasourceNotFoundError("ds_test_nosuch0000").message).toMatch(/no datasource ds_test_nosuch0000 in the Ablo organization of ablo:apiKey/);
+      const live = new DatasourceModeMismatchError("ds_livething0", "live", "test").message;
+      await expect(invoke({ id: "ds_livething0" })).rejects.toThrow(live);
+      expect(live).toMatch(/ds_livething0 is a live datasource but ablo:apiKey is a test key/);
+      expect(gets("ds_livething0")).toBe(0);
+      const err = await invoke({ id: `postgres://app:${PW}@db/x` }).catch((e: Error) => e.message);
+      expect(err).toMatch(/^getDatasource: the id is not the id of a PostgreSQL datasource/);
+      expect(err).not.toContain(PW);
+      await expect(invoke({})).rejects.toThrow(/the id is not the id of a PostgreSQL datasource/);
+      await expect(invoke({ id: "ds_test_x" }, "ablo:index:getOther")).rejects.toThrow(
+        /has no function ablo:index:getOther; it serves ablo:index:getDatasource/,
+      );
+    });
+
+    it("answers an id unknown at preview with unknowns, asking nothing", async () => {
+      const { ret } = await invoke({ id: unknownValue });
+      expect(Object.values(ret).every((v) => v === unknownValue)).toBe(true);
+      expect(Object.keys(ret)).toContain("displayName");
+    });
   });
 });

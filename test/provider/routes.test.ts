@@ -28,8 +28,12 @@ async function useApi(lacks: Route[], options: Omit<FakeApiOptions, "lacks"> = {
   core = freshCore();
 }
 
-/** The core as a new provider process has it (a later run): nothing in memory from this one. */
+/**
+ * The core as a new provider process has it (a later run): nothing in memory from this one, and
+ * the server's clock seconds on (an engine run takes seconds to end and another to start).
+ */
 function freshCore(): DatasourceCore {
+  api.advance(2);
   const fresh = new DatasourceCore();
   fresh.configure(config);
   return fresh;
@@ -50,6 +54,14 @@ test("only the documented route and GET/DELETE by id: check, create, refresh and
   expect(api.seen.filter((r) => r === "GET /v1/datasources")).toHaveLength(1); // asked once, then skipped
 });
 
+test("a clean create costs one request after the run's probe and list page: nothing read back, nothing rewritten at the end", async () => {
+  await useApi([]);
+  expect((await core.check({}, inputs())).failures).toEqual([]);
+  await core.create(inputs());
+  await core.create(inputs({ owner: ownerKey(`${URN}-2`) }));
+  expect(api.seen).toEqual(["GET /v1/datasources/{id}", "GET /v1/datasources", "POST /v1/datasources", "POST /v1/datasources"]);
+});
+
 test("a create replayed after a lost run is the same datasource, found without the list route", async () => {
   await useApi(["list", "update"]);
   const first = await core.create(inputs());
@@ -67,10 +79,10 @@ test("the same resource created again after its datasource was deleted gets a ne
   expect([...api.store.keys()]).toEqual([second.id]);
 });
 
-test("a finished create (its mark says created) is never handed back to a new create of the resource", async () => {
+test("a create 0.1.0 marked finished (the bare owner key) is never handed back to a new create of the resource", async () => {
   await useApi(["list"]);
   const first = await core.create(inputs());
-  api.store.get(first.id)!.metadata = { pulumi_owner: ownerKey(URN) }; // marked at the end of its run
+  api.store.get(first.id)!.metadata = { pulumi_owner: ownerKey(URN) }; // 0.1.0 rewrote the mark at the end of its run
   // `up --replace` in a later run, the engine not showing the old one to the provider first.
   const replacement = await freshCore().create(inputs());
   expect(replacement.id).not.toBe(first.id);
@@ -107,10 +119,12 @@ test("without GET by id, create returns what the API answered, and refresh keeps
   await expect(core.create(inputs({ adoptId: id }))).rejects.toThrow(
     "this Ablo API does not serve GET /v1/datasources/{id}, so the provider cannot adopt an existing datasource (adoptId, import)",
   );
+  // The look-up needs that route: it fails naming it, and is not taken for a missing datasource.
+  await expect(core.lookUp(id)).rejects.toThrow(`this Ablo API does not serve GET /v1/datasources/{id}, so the provider cannot look up datasource ${id}`);
 });
 
 test("a replacement that gets its old datasource back (its mark still says creating) keeps it when the engine deletes the old", async () => {
-  await useApi(["list", "update"]); // without the update route, marks stay `creating`
+  await useApi(["list", "update"]);
   const first = await core.create(inputs());
   // `up --replace` in a later run: the engine creates the replacement, then deletes the old resource.
   const next = freshCore();
@@ -166,6 +180,7 @@ describe("without a usable API, check judges the inputs alone; what needs the AP
       expect((await bare.check({}, inputs())).failures).toEqual([]);
       expect((await bare.check({}, inputs({ schema: "Bad-Schema" }))).failures.map((f) => f.property)).toEqual(["schema"]);
       await expect(bare.create(inputs())).rejects.toMatchObject({ name: "ProviderConfigError", property: "ablo:apiKey" });
+      await expect(bare.lookUp("ds_test_abc")).rejects.toMatchObject({ name: "ProviderConfigError", property: "ablo:apiKey" });
     } finally {
       if (saved !== undefined) process.env.ABLO_API_KEY = saved;
     }
@@ -182,6 +197,13 @@ describe("without a usable API, check judges the inputs alone; what needs the AP
       expect(err).toMatchObject({ name: "ProviderConfigError", property: "ablo:baseUrl" });
       expect((err as Error).message).toContain(`${page.url} does not answer like the Ablo API`);
       expect(page.requests.length).toBe(asked); // the probe's verdict, not another request
+      // A look-up in a process that has not probed (the plugin's Invoke comes without a check):
+      // its GET finds no route, then the probe names the base URL rather than a missing route.
+      const fresh = new DatasourceCore();
+      fresh.configure({ get: (k: string) => ({ "ablo:apiKey": KEY, "ablo:baseUrl": page.url })[k] });
+      const lookUp = await fresh.lookUp("ds_test_abc").catch((e: unknown) => e);
+      expect(lookUp).toMatchObject({ name: "ProviderConfigError", property: "ablo:baseUrl" });
+      expect((lookUp as Error).message).toContain(`${page.url} does not answer like the Ablo API`);
     } finally {
       await page.close();
     }

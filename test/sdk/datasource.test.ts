@@ -76,3 +76,23 @@ test("marks the resource with the owner key of its URN, on the SDK's own provide
   // Only what the program set is sent: unset inputs would cost promises and state bytes.
   expect(Object.keys(args.inputs).sort()).toEqual(["__provider", "connectionString", "owner"]);
 });
+
+test("PluginDatasource, deprecated: the plugin's ablo:index:Datasource, warning once per run through the engine's log", async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PluginDatasource } = require("@ablo/pulumi") as typeof import("@ablo/pulumi");
+  const warn = jest.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
+  try {
+    const first = new PluginDatasource("legacy-a", { connectionString: "postgres://app:x@db.example.com/shop", metadata: { team: "a" } });
+    const second = new PluginDatasource("legacy-b", { connectionString: "postgres://app:x@db.example.com/shop" });
+    await settle(first.urn);
+    await settle(second.urn);
+    const args = registered.find((r) => r.name === "legacy-a")!;
+    expect(args.type).toBe("ablo:index:Datasource");
+    expect(args.inputs).toMatchObject({ metadata: { team: "a" } });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(/^PluginDatasource from "@ablo\/pulumi" is deprecated and will be removed in 0\.3\.0: use .*@ablo\/pulumi\/plugin/);
+    expect(warn.mock.calls[0]![1]).toBe(first);
+  } finally {
+    warn.mockRestore();
+  }
+});

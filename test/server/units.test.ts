@@ -136,7 +136,7 @@ describe("Faults", () => {
 describe("RateLimiter", () => {
   test("a token bucket per key, with whole-second Retry-After", () => {
     let now = 0;
-    const rl = new RateLimiter(3, () => now);
+    const rl = new RateLimiter(3, true, () => now);
     rl.take("a");
     rl.take("a");
     rl.take("a");
@@ -148,7 +148,7 @@ describe("RateLimiter", () => {
     }
     expect(err).toBeInstanceOf(RateLimitError);
     expect((err as RateLimitError).retryAfterSeconds).toBe(1);
-    expect((err as RateLimitError).headers).toEqual({ "Retry-After": "1" });
+    expect((err as RateLimitError).headers).toEqual({ "Retry-After": "1", "RateLimit-Limit": "3", "RateLimit-Remaining": "0", "RateLimit-Reset": "1" });
     rl.take("b");
     now += 340;
     rl.take("a");

@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .datasource import *
+from .get_datasource import *
 from .provider import *
 
 # Make subpackages available:

@@ -10,6 +10,11 @@ export type Datasource = import("./datasource").Datasource;
 export const Datasource: typeof import("./datasource").Datasource = null as any;
 utilities.lazyLoad(exports, ["Datasource"], () => require("./datasource"));
 
+export { GetDatasourceArgs, GetDatasourceResult, GetDatasourceOutputArgs } from "./getDatasource";
+export const getDatasource: typeof import("./getDatasource").getDatasource = null as any;
+export const getDatasourceOutput: typeof import("./getDatasource").getDatasourceOutput = null as any;
+utilities.lazyLoad(exports, ["getDatasource","getDatasourceOutput"], () => require("./getDatasource"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;

@@ -47,10 +47,13 @@ export interface FakeApi {
   keys: Map<string, Record<string, unknown>>;
   /** Requests per route, as `METHOD path-template`. */
   seen: string[];
+  /** Moves the server's clock on (a later run starts seconds after the last one ended, never within its second). */
+  advance(seconds: number): void;
 }
 
 export async function fakeApi({ lacks = {}, clockOffset = 0, replayHeader = true }: FakeApiOptions = {}): Promise<FakeApi> {
-  const now = () => Math.floor(Date.now() / 1000) + clockOffset;
+  let offset = clockOffset;
+  const now = () => Math.floor(Date.now() / 1000) + offset;
   const store = new Map<string, Record<string, unknown>>();
   const keys = new Map<string, Record<string, unknown>>();
   const seen: string[] = [];
@@ -102,5 +105,5 @@ export async function fakeApi({ lacks = {}, clockOffset = 0, replayHeader = true
         return json(res, 200, { object: "list", data: [...store.values()].reverse(), has_more: false, url: "/v1/datasources" });
     }
   });
-  return { server, store, keys, seen };
+  return { server, store, keys, seen, advance: (seconds) => (offset += seconds) };
 }
