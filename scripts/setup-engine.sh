@@ -7,8 +7,10 @@
 #   pulumi-language-yaml            Pulumi's YAML language host, a link to setup-yaml-host.sh's build
 #   pulumi-language-python          our minimal Python language host, a link to setup-python-host.sh's
 #                                   build (scripts/engine/pythonhost; see there why)
-# A `pulumi` already on PATH is used when its version is at least the pinned one (and its own YAML
-# and Python hosts when it has them beside it). Builds are cached outside the work tree, keyed by
+#   pulumi-language-go              our minimal Go language host, a link to setup-go-host.sh's build
+#                                   (scripts/engine/gohost; see there why)
+# A `pulumi` already on PATH is used when its version is at least the pinned one (and its own YAML,
+# Python and Go hosts when it has them beside it). Builds are cached outside the work tree, keyed by
 # version and sources, so a second run takes well under a second.
 set -euo pipefail
 
@@ -18,7 +20,7 @@ cache="${ABLO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ablo-pulumi}"
 # Keyed by version and by what we build it from (contents only, so every clone shares the cache).
 # That is the modules, our Node.js language host (and the code generation it shares with the Python
 # host), and how they are built and installed (this script and lib/go-build.sh: flags, the launcher
-# written beside them). The YAML and Python hosts have keys of their own.
+# written beside them). The YAML, Python and Go hosts have keys of their own.
 bin="$cache/engine-$ENGINE_VERSION-$(cat "$here/engine/go.mod" "$here/engine/go.sum" "$here/engine/langhost/"*.go "$here/engine/codegenrpc/"*.go "$here/engine/hostbase/"*.go "$here/setup-engine.sh" "$here/lib/go-build.sh" | sha256sum | cut -c1-12)/bin"
 
 source "$here/lib/go-build.sh"
@@ -69,15 +71,15 @@ link_host() { # language, folder [host]: links that language's host into the fol
 
 version_ge() { [ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" = "${2#v}" ]; }
 
-# Node.js programs run without them; only `runtime: yaml` and `runtime: python` need these hosts.
+# Node.js programs run without them; only `runtime: yaml`, `python` and `go` need these hosts.
 no_host() { # language, folder
-  local what; case "$1" in yaml) what=YAML ;; python) what=Python ;; *) what="$1" ;; esac
+  local what; case "$1" in yaml) what=YAML ;; python) what=Python ;; go) what=Go ;; *) what="$1" ;; esac
   say "pulumi-language-$1 could not be built (above): $what programs will not run; remove $2/.no-$1-host to retry"
 }
 
 link_hosts() { # folder [folder of a pulumi found on PATH, whose own hosts come first]
   local lang
-  for lang in yaml python; do
+  for lang in yaml python go; do
     if [ -n "${2:-}" ] && [ -x "$2/pulumi-language-$lang" ]; then
       link_host "$lang" "$1" "$2/pulumi-language-$lang"
     elif [ ! -e "$1/.no-$lang-host" ] && ! link_host "$lang" "$1"; then

@@ -96,6 +96,9 @@ export const CONFIG_PROPERTIES = {
   baseUrl: { type: "string", description: `Base URL of the Ablo API (default ${API_BASE_URL}); else the ABLO_BASE_URL environment variable.` },
 } as const satisfies Record<string, PropertySpec>;
 
+/** The Go SDK's import path: its package in this repository (sdk/go/ablo; the module is sdk/go). */
+const GO_IMPORT_PATH = "github.com/abloatai/pulumi-ablo/sdk/go/ablo";
+
 /**
  * The Python package's README: its long description on a package index (PyPI or the team's own),
  * and what `pip show` and an IDE show. Markdown, as pyproject.toml's `readme = "README.md"` says.
@@ -138,18 +141,26 @@ export function packageSchema(version: string, pluginDownloadURL?: string): stri
     ...(pluginDownloadURL ? { pluginDownloadURL } : {}),
     description: "Registers PostgreSQL databases with Ablo as datasources.",
     license: "Apache-2.0",
-    // What Pulumi's SDK generators read (`npm run gen-sdk` writes sdk/src/plugin and sdk/python).
-    // TypeScript: the SDK's entry point that exports the generated code. Python: the module
-    // `pulumi_ablo` (the name `pulumi import` writes too), built with a pyproject.toml. Both carry
-    // this schema's version, so that a program asks the engine for the plugin of that version. (The
+    // Also where the Go generator of `pulumi import` takes the SDK's import path from, since the
+    // engine's loader drops language.go: github.com/abloatai/pulumi-ablo/sdk/go/ablo, as generated.
+    repository: "https://github.com/abloatai/pulumi-ablo",
+    // What Pulumi's SDK generators read (`npm run gen-sdk` writes sdk/src/plugin, sdk/python and
+    // sdk/go). TypeScript: the SDK's entry point that exports the generated code. Python: the module
+    // `pulumi_ablo` (the name `pulumi import` writes too), built with a pyproject.toml. Go: the
+    // package at sdk/go/ablo of this repository, so that `go get GO_IMPORT_PATH` fetches it; its
+    // go.mod (module sdk/go, one folder up) is written by the Go generator because of supportPack,
+    // which changes nothing else here (the other two already respect the version). All carry this
+    // schema's version, so that a program asks the engine for the plugin of that version. (The
     // engine's loader drops these sections when `pulumi import` generates code: see
     // scripts/engine/langhost/codegen.go.)
     // Python's `pythonRequires` is the `pulumi` wheel's own floor (3.10; the generator's default says
     // 3.9, which pip would accept and then fail on `pulumi`); `readme` is the package's README, and
     // scripts/gen-sdk.sh puts a copy beside pyproject.toml, whose `readme` names it there.
+    meta: { supportPack: true },
     language: {
       nodejs: { packageName: "@ablo/pulumi/plugin", respectSchemaVersion: true },
       python: { packageName: "pulumi_ablo", pyproject: { enabled: true }, respectSchemaVersion: true, pythonRequires: ">=3.10", readme: PYTHON_README },
+      go: { importBasePath: GO_IMPORT_PATH, respectSchemaVersion: true },
     },
     config: { variables: CONFIG_PROPERTIES },
     provider: { description: "The Ablo provider: an API key and, optionally, a base URL.", inputProperties: CONFIG_PROPERTIES },

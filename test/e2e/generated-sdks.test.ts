@@ -6,7 +6,8 @@ import { promisify } from "node:util";
 import { REPO_ROOT } from "@ablo/harness";
 
 // The SDKs of the plugin's package are generated, not written: sdk/src/plugin (TypeScript,
-// `@ablo/pulumi/plugin`) and sdk/python (`pulumi_ablo`) must be exactly what Pulumi's generators
+// `@ablo/pulumi/plugin`), sdk/python (`pulumi_ablo`) and sdk/go (the Go module
+// github.com/abloatai/pulumi-ablo/sdk/go) must be exactly what Pulumi's generators
 // make from the schema the plugin serves now, through the engine (`pulumi package gen-sdk`, our
 // language hosts' GeneratePackage). After a change to plugin/src/schema.ts: `npm run gen-sdk`.
 
@@ -22,11 +23,11 @@ async function tree(dir: string, root = dir): Promise<Record<string, string>> {
   return out;
 }
 
-test("sdk/src/plugin and sdk/python are what Pulumi's generators make from the plugin's schema", async () => {
+test("sdk/src/plugin, sdk/python and sdk/go are what Pulumi's generators make from the plugin's schema", async () => {
   const out = await mkdtemp(join(tmpdir(), "ablo-gen-sdk-check-"));
   try {
     await promisify(execFile)("bash", [join(REPO_ROOT, "scripts", "gen-sdk.sh"), "--out", out], { cwd: REPO_ROOT });
-    for (const sdk of ["sdk/src/plugin", "sdk/python"]) {
+    for (const sdk of ["sdk/src/plugin", "sdk/python", "sdk/go"]) {
       const generated = await tree(join(out, sdk));
       expect(Object.keys(generated).length).toBeGreaterThan(5);
       // One assertion per SDK, naming the files that differ: run `npm run gen-sdk` and commit them.

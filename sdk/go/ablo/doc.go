@@ -1,0 +1,2 @@
+// Registers PostgreSQL databases with Ablo as datasources.
+package ablo
