@@ -101,11 +101,11 @@ test.each(PAGES)("%s: each chooser offers exactly the languages it has a block f
   for (const c of choosers(page(name))) expect([...c.present].sort()).toEqual([...c.offered].sort());
 });
 
-test("the first page's example is there in TypeScript, Python and YAML", () => {
+test("the first page's example is there in TypeScript, Python, Go and YAML", () => {
   const langs = fencedBlocks(page("_index.md"))
     .filter((b) => b.source)
     .map((b) => b.lang);
-  expect(langs).toEqual(expect.arrayContaining(["typescript", "python", "yaml"]));
+  expect(langs).toEqual(expect.arrayContaining(["typescript", "python", "go", "yaml"]));
 });
 
 test("the checker itself: a drifted block is found, and a region is read between its markers", () => {
