@@ -183,7 +183,7 @@ export class Transport {
       await this.#budget.take();
       const sentAt = performance.now();
       try {
-        const res = await this.once(spec, idempotencyKey);
+        const res = await this.once(spec, idempotencyKey).finally(() => this.#budget.release());
         this.#contacted = true;
         this.#firstServerTime ??= parseHttpDate(headerOf(res, "date"));
         this.#budget.settle({ status: res.status, sentAt, ...budgetHeaders((name) => headerOf(res, name)) });

@@ -5,8 +5,9 @@
  * spends that budget on 429s. So every attempt waits for a slot here first, and:
  * - a 429 pauses every request of the key until its Retry-After, not only the one that got it;
  * - the send rate is learned from the answers, as the AWS SDKs' adaptive retry mode does: slow
- *   start (doubling every quarter second from a few requests a second) until the first sign of
- *   the limit, then additive increase, multiplicative decrease: on a 429, to what the server let
+ *   start (at most a window in flight, one to begin with, one more per answer: doubling each round
+ *   trip, so that a fast API is not held back) until the first sign of the limit, then a rate,
+ *   additive increase and multiplicative decrease: on a 429, to what the server let
  *   through in the last second, at most x0.7, once for all the answers to what went out before
  *   the cut; x0.9 when the server says none are left before refusing one;
  * - rate-limit headers (`RateLimit-*`, `X-RateLimit-*`), when the server sends them, give the
@@ -32,10 +33,12 @@ export interface BudgetSignal {
   sentAt: number;
 }
 
-/** A few requests a second: what the API's contract says to expect of a key. */
+/** Until a rate is learned, it is unused: slow start limits what is in flight. */
 const INITIAL_RATE = 4;
 const MIN_RATE = 0.5;
 const MAX_RATE = 1_000;
+/** In flight at most in slow start, however fast the answers come. */
+const MAX_WINDOW = 1_000;
 /**
  * Requests sent together without waiting: a quarter second's worth, two at least, so that a few
  * requests one after another (a create, then its verification's polls) do not wait, while a
@@ -46,12 +49,14 @@ const MIN_BURST = 2;
 
 export class RateBudget {
   #rate = INITIAL_RATE;
-  /** Until the first sign of the limit, the rate doubles every quarter second while requests wait. */
+  /** Until the first sign of the limit: a window of attempts in flight, not a rate. */
   #slowStart = true;
   /** The rate at the last sign of the limit: increase is quick below it, careful above it. */
   #ceiling = Infinity;
-  /** One to begin with: the first answer may say the limit, and what the key's other users left of it. */
-  #tokens = 1;
+  #tokens = 0;
+  /** Attempts sent and not yet ended, and, in slow start, how many may be: one to begin with (the first answer may say the limit, and what the key's other users left of it). */
+  #inFlight = 0;
+  #window = 1;
   #refilledAt: number;
   /** Requests waiting for their turn: the rate grows only while the budget is what holds them back. */
   readonly #queue: Array<() => void> = [];
@@ -75,11 +80,15 @@ export class RateBudget {
     return this.#rate;
   }
 
-  /** Waits for this attempt's turn: first come, first served; after any pause; tokens at `rate` a second, in bursts of a quarter second's worth. */
+  /**
+   * Waits for this attempt's turn: first come, first served; after any pause. In slow start, while
+   * fewer than the window are in flight (as TCP's slow start: the window grows by one per answer,
+   * doubling each round trip, so a fast API is not held back); after it, tokens at `rate` a second
+   * in bursts of a quarter second's worth. Each `take` is followed by one `release` when the attempt ends.
+   */
   take(): Promise<void> {
-    this.refill(this.clock.now());
-    if (this.#queue.length === 0 && this.#tokens >= 1 && this.clock.now() >= this.#pausedUntil) {
-      this.#tokens -= 1;
+    if (this.#queue.length === 0 && this.mayGo(this.clock.now()) === 0) {
+      this.go();
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -88,20 +97,38 @@ export class RateBudget {
     });
   }
 
-  /** Lets the queue's head go when a token is there, the wait worked out anew each time (the rate and pauses change meanwhile). */
+  /** An attempt has ended (answered or failed): its place in the window is free. */
+  release(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (this.#queue.length > 0) void this.pump();
+  }
+
+  /** 0 when the next attempt may go now; the milliseconds to wait; or Infinity until an attempt ends. */
+  private mayGo(now: number): number {
+    if (now < this.#pausedUntil) return this.#pausedUntil - now;
+    if (this.#slowStart) return this.#inFlight < this.#window ? 0 : Infinity;
+    this.refill(now);
+    return this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000;
+  }
+
+  private go(): void {
+    if (!this.#slowStart) this.#tokens -= 1;
+    this.#inFlight += 1;
+  }
+
+  /** Lets the queue's head go when it may, the wait worked out anew each time (the rate and pauses change meanwhile). */
   private async pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
       while (this.#queue.length > 0) {
-        const now = this.clock.now();
-        this.refill(now);
-        const wait = Math.max(this.#pausedUntil - now, this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000);
+        const wait = this.mayGo(this.clock.now());
+        if (wait === Infinity) return; // the next release pumps again
         if (wait > 0) {
           await this.clock.sleep(Math.max(1, wait)); // no float crumbs: a timer is a millisecond at least
           continue;
         }
-        this.#tokens -= 1;
+        this.go();
         this.#queue.shift()!();
       }
     } finally {
@@ -134,20 +161,26 @@ export class RateBudget {
     if (limit !== undefined && limit > 0) {
       // The server says its limit, and what the key's other users left of it: no need to find
       // either by hitting it. A process that starts while others use the key starts at what is left.
-      if (this.#slowStart) this.#rate = Math.max(MIN_RATE, Math.min(limit, (signal.remaining ?? limit - 1) + 1));
+      if (this.#slowStart) {
+        this.#rate = Math.max(MIN_RATE, Math.min(limit, (signal.remaining ?? limit - 1) + 1));
+        this.leaveSlowStart(now);
+      }
       this.#rate = Math.min(this.#rate, limit);
       this.#ceiling = Math.min(this.#ceiling, limit);
-      this.#slowStart = false;
     }
     const throttled = signal.status === 429;
     if (!throttled) this.#passed.push(now);
+    // One more in flight per answer, but never more than twice what got through in the last second:
+    // an API's burst allowance hides its limit for a second, and everything in flight when it shows is refused.
+    if (!throttled && this.#slowStart) this.#window = Math.min(MAX_WINDOW, this.#window + 1, Math.max(4, 2 * this.passedLastSecond(now)));
     // What got through in the last second is this process's share of the key when others use it too.
     const passed = this.passedLastSecond(now);
     if (throttled || signal.remaining === 0) {
       // Answers to what went out before the last cut say nothing the cut did not.
       if (signal.sentAt < this.#lastCut) return;
-      // Leaving slow start, the rate has doubled past the limit since the last answer: halve it, as TCP does.
-      const factor = this.#slowStart ? 0.5 : throttled ? 0.7 : 0.9;
+      const factor = throttled ? 0.7 : 0.9;
+      // Leaving slow start, no rate was set: what got through, less the same margin.
+      if (this.#slowStart) return this.cut(now, Math.max(1, passed) * factor);
       return this.cut(now, passed >= 1 ? Math.min(this.#rate * factor, passed) : this.#rate * 0.5);
     }
     if (signal.remaining !== undefined && limit !== undefined) {
@@ -159,13 +192,21 @@ export class RateBudget {
     this.grow(now);
   }
 
+  /** From the window to the rate: the first sign of the limit. */
+  private leaveSlowStart(now: number): void {
+    if (!this.#slowStart) return;
+    this.#slowStart = false;
+    this.#tokens = 0;
+    this.#refilledAt = now;
+  }
+
   private passedLastSecond(now: number): number {
     while (this.#passed.length > 0 && now - this.#passed[0]! >= 1000) this.#passed.shift();
     return this.#passed.length;
   }
 
   private cut(now: number, to: number): void {
-    this.#slowStart = false;
+    this.leaveSlowStart(now);
     this.#lastCut = now;
     this.#ceiling = this.#rate;
     this.#rate = Math.max(MIN_RATE, to);
@@ -178,10 +219,7 @@ export class RateBudget {
     const seconds = (now - this.#lastGrowth) / 1000;
     this.#lastGrowth = now;
     if (this.#queue.length === 0 || seconds <= 0) return;
-    if (this.#slowStart) {
-      this.#rate = Math.min(MAX_RATE, this.#rate * 2 ** (seconds * 4));
-      return;
-    }
+    if (this.#slowStart) return;
     if (towards !== undefined) {
       this.#rate = Math.max(this.#rate, Math.min(towards, this.#rate * 2 ** seconds));
       return;
