@@ -184,6 +184,9 @@ export class RateBudget {
       return this.cut(now, passed >= 1 ? Math.min(this.#rate * factor, passed) : this.#rate * 0.5);
     }
     if (signal.remaining !== undefined && limit !== undefined) {
+      // On a key others leave idle (half of it unused), what the server says is left may go now,
+      // less what is already on its way: the API's own burst allowance, used rather than paced out.
+      if (!this.#slowStart && signal.remaining >= limit * 0.5) this.#tokens = Math.max(this.#tokens, Math.min(limit, signal.remaining - this.#inFlight));
       // Nearly nothing left in the server's window: others share the key, or this is its pace already.
       if (signal.remaining < limit * 0.2) return;
       // Half of it unused: the others have gone quiet; back towards the limit in a few seconds.
