@@ -135,9 +135,26 @@ export interface RateRow {
   /** max(floor, minimal requests ÷ rate). */
   allowedSeconds: number;
   ratio: number;
+  /** The same up against a server without a limit (same latency): what the provider itself costs beside the engine. */
+  unlimitedSeconds: number;
+  /** seconds ÷ max(unlimited, minimal requests ÷ rate): what the limit costs beyond what it must. */
+  limitRatio: number;
 }
 
-/** An `up` of N under each rate, and the floor of N in the same run. */
+/** An `up --skip-preview` of N on a server and stack of their own under `rate` (0: none), 50 ms from it; no destroy. */
+async function upUnder(rate: number, n: number): Promise<Counted & { seconds: number }> {
+  const api = await startAbloLocal({ verification: false, allowPrivateHosts: true, rateLimit: rate, faults: LATENCY });
+  const ws = await pulumiWorkspace();
+  try {
+    const stack = await fleetStack(ws, api, await api.createKey(ORG, "test"), n);
+    return await measured(api, () => stack.ok(["up", "--yes", "--skip-preview"]));
+  } finally {
+    await ws.dispose();
+    await api.stop();
+  }
+}
+
+/** An `up` of N under each rate, and in the same run the floor of N and our `up` of N without a limit. */
 export async function benchRateLimit(sizes: number[], rates: number[], log: (l: string) => void): Promise<RateRow[]> {
   const rows: RateRow[] = [];
   for (const n of sizes) {
@@ -151,32 +168,26 @@ export async function benchRateLimit(sizes: number[], rates: number[], log: (l: 
     } finally {
       await floorWs.dispose();
     }
+    const unlimitedSeconds = (await upUnder(0, n)).seconds;
     for (const rate of rates) {
-      const api = await startAbloLocal({ verification: false, allowPrivateHosts: true, rateLimit: rate, faults: LATENCY });
-      const ws = await pulumiWorkspace();
-      try {
-        const stack = await fleetStack(ws, api, await api.createKey(ORG, "test"), n);
-        const m = await measured(api, () => stack.ok(["up", "--yes", "--skip-preview"]));
-        const allowedSeconds = Math.max(floorSeconds, (n + 1) / rate);
-        const row = {
-          n,
-          rate,
-          seconds: m.seconds,
-          requests: m.requests,
-          throttled: m.throttled,
-          floorSeconds,
-          allowedSeconds,
-          ratio: m.seconds / allowedSeconds,
-        };
-        log(
-          `N=${n} at ${rate}/s: ${row.seconds.toFixed(1)} s, ${row.requests} requests, ${row.throttled} 429s, floor ${floorSeconds.toFixed(1)} s, ratio ${row.ratio.toFixed(2)}`,
-        );
-        rows.push(row);
-        // No destroy: the next row has a server and a stack of its own.
-      } finally {
-        await ws.dispose();
-        await api.stop();
-      }
+      const m = await upUnder(rate, n);
+      const allowedSeconds = Math.max(floorSeconds, (n + 1) / rate);
+      const row = {
+        n,
+        rate,
+        seconds: m.seconds,
+        requests: m.requests,
+        throttled: m.throttled,
+        floorSeconds,
+        allowedSeconds,
+        ratio: m.seconds / allowedSeconds,
+        unlimitedSeconds,
+        limitRatio: m.seconds / Math.max(unlimitedSeconds, (n + 1) / rate),
+      };
+      log(
+        `N=${n} at ${rate}/s: ${row.seconds.toFixed(1)} s, ${row.requests} requests, ${row.throttled} 429s, ratio ${row.ratio.toFixed(2)}, limit ratio ${row.limitRatio.toFixed(2)}`,
+      );
+      rows.push(row);
     }
   }
   return rows;
@@ -283,11 +294,11 @@ export function operationsTable(rows: OperationRow[]): string {
 
 export function rateTable(rows: RateRow[], stacks: StacksRow | undefined): string {
   const lines = [
-    "| N | limit /s | up s | requests | 429s | floor s | (N+1) ÷ limit s | ratio to max(floor, (N+1) ÷ limit) |",
-    "|---|---|---|---|---|---|---|---|",
+    "| N | limit /s | up s | requests | 429s | floor s | (N+1) ÷ limit s | ratio to max(floor, (N+1) ÷ limit) | ours without a limit s | ratio to max(ours without a limit, (N+1) ÷ limit) |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.n} | ${r.rate} | ${f2(r.seconds)} | ${r.requests} | ${r.throttled} (${pct(r.throttled, r.requests)}) | ${f2(r.floorSeconds)} | ${f2((r.n + 1) / r.rate)} | ${f2(r.ratio)} |`,
+        `| ${r.n} | ${r.rate} | ${f2(r.seconds)} | ${r.requests} | ${r.throttled} (${pct(r.throttled, r.requests)}) | ${f2(r.floorSeconds)} | ${f2((r.n + 1) / r.rate)} | ${f2(r.ratio)} | ${f2(r.unlimitedSeconds)} | ${f2(r.limitRatio)} |`,
     ),
   ];
   if (stacks) {

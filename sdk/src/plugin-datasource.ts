@@ -13,8 +13,6 @@ const PLUGIN_DATASOURCE_DEPRECATION =
   'use `import * as ablo from "@ablo/pulumi/plugin"` and `new ablo.Datasource(name, args)`, the same resource ' +
   "(ablo:index:Datasource), so the switch changes nothing in the stack";
 
-let warned = false;
-
 /**
  * The early 0.1.0 builds' name for the plugin's resource, kept for one minor version so that their
  * programs still run. The same resource as `Datasource` from `@ablo/pulumi/plugin`
@@ -30,6 +28,9 @@ let warned = false;
  * `new ablo.Datasource(name, args)`.
  */
 export class PluginDatasource extends Datasource {
+  /** Whether this program run has been warned: once is enough. */
+  static #warned = false;
+
   /** A read-only reference to an existing datasource. */
   static override get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): PluginDatasource {
     return new PluginDatasource(name, undefined as unknown as PluginDatasourceArgs, { ...opts, id });
@@ -37,8 +38,8 @@ export class PluginDatasource extends Datasource {
 
   constructor(name: string, args: PluginDatasourceArgs, opts?: pulumi.CustomResourceOptions) {
     super(name, args, opts);
-    if (!warned) {
-      warned = true;
+    if (!PluginDatasource.#warned) {
+      PluginDatasource.#warned = true;
       void pulumi.log.warn(PLUGIN_DATASOURCE_DEPRECATION, this);
     }
   }
