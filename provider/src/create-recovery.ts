@@ -95,8 +95,9 @@ export class CreateRecovery {
       const answer = await client.datasources.createOrReplay(body, { idempotencyKey: key });
       if (this.#heldByState.has(answer.datasource.id)) continue;
       const earlier = madeByEarlierRun(answer);
-      // Case 1 needs no second look: this run made it, under this resource's own key.
-      if (!earlier) return answer.datasource;
+      // Case 1 needs no second look: this run made it, under this resource's own key. When that
+      // cannot be told (no `Date`), the answer is read back as for a replay.
+      if (earlier === false) return answer.datasource;
       const ds = await verifier.current(answer.datasource);
       if (ds === undefined || ds.metadata[OWNER_METADATA_KEY] !== creating || this.#heldByState.has(ds.id)) continue;
       if (earlier === true) this.#keptOnDelete.add(ds.id);

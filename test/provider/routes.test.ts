@@ -62,6 +62,16 @@ test("a clean create costs one request after the run's probe and list page: noth
   expect(api.seen).toEqual(["GET /v1/datasources/{id}", "GET /v1/datasources", "POST /v1/datasources", "POST /v1/datasources"]);
 });
 
+test("without a Date header or Idempotent-Replayed, every create answer is read back: a deleted datasource is never handed back", async () => {
+  await useApi(["list", "update"], { replayHeader: false, dateHeader: false });
+  const first = await core.create(inputs());
+  expect(api.seen.filter((r) => r === "GET /v1/datasources/{id}")).toHaveLength(1); // the read-back
+  api.store.delete(first.id);
+  const second = await freshCore().create(inputs());
+  expect(second.id).not.toBe(first.id);
+  expect([...api.store.keys()]).toEqual([second.id]);
+});
+
 test("a create replayed after a lost run is the same datasource, found without the list route", async () => {
   await useApi(["list", "update"]);
   const first = await core.create(inputs());

@@ -38,6 +38,8 @@ export interface FakeApiOptions {
   clockOffset?: number;
   /** Says `Idempotent-Replayed: true` on a replay (default true). */
   replayHeader?: boolean;
+  /** Send a `Date` header (default true; Node's server sends one unless told not to). */
+  dateHeader?: boolean;
 }
 
 export interface FakeApi {
@@ -51,14 +53,15 @@ export interface FakeApi {
   advance(seconds: number): void;
 }
 
-export async function fakeApi({ lacks = {}, clockOffset = 0, replayHeader = true }: FakeApiOptions = {}): Promise<FakeApi> {
+export async function fakeApi({ lacks = {}, clockOffset = 0, replayHeader = true, dateHeader = true }: FakeApiOptions = {}): Promise<FakeApi> {
   let offset = clockOffset;
   const now = () => Math.floor(Date.now() / 1000) + offset;
   const store = new Map<string, Record<string, unknown>>();
   const keys = new Map<string, Record<string, unknown>>();
   const seen: string[] = [];
   const server = await TestServer.start((req, res) => {
-    res.setHeader("Date", new Date(now() * 1000).toUTCString());
+    if (dateHeader) res.setHeader("Date", new Date(now() * 1000).toUTCString());
+    else res.sendDate = false;
     const id = /^\/v1\/datasources\/([\w-]+)$/.exec(req.path)?.[1];
     const route: Route | undefined =
       req.path === "/v1/datasources"
