@@ -174,14 +174,15 @@ export class Transport {
     let askStarted = Date.now();
 
     for (let sent = 1; ; sent++) {
+      // The key's turn first: an attempt's time and its log line start when it goes out.
+      await this.#budget.take();
       const started = Date.now();
+      const sentAt = performance.now();
       this.log("ablo request", { method: spec.method, path: spec.path, attempt: sent });
       let error: AbloError;
       let retryAfterMs: number | undefined;
       let retryable: boolean;
       let policy: RetryPolicy;
-      await this.#budget.take();
-      const sentAt = performance.now();
       try {
         const res = await this.once(spec, idempotencyKey).finally(() => this.#budget.release());
         this.#contacted = true;

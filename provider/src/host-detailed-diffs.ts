@@ -14,6 +14,8 @@ import type { PropertyChange } from "./detailed-diff";
 export class HostDetailedDiffs {
   #pending: Record<string, PropertyChange> | undefined;
   readonly #taught = new WeakSet<object>();
+  /** The host's provider_pb has been found: require.cache is not walked again on every diff. */
+  #hostFound = false;
 
   /** `result`, its `changes` read by the host handing `detailed` to the response it builds next. */
   carry<T extends { changes: boolean }>(result: T, detailed: Record<string, PropertyChange>): T {
@@ -33,14 +35,16 @@ export class HostDetailedDiffs {
     };
   }
 
-  /** Wraps `setChanges` of every loaded copy of the host's provider_pb, once each. */
+  /** Wraps `setChanges` of every copy of the host's provider_pb loaded by the first diff, once each. */
   private teachHost(): void {
+    if (this.#hostFound) return;
     for (const [file, mod] of Object.entries(require.cache)) {
       if (!/[\\/]@pulumi[\\/]pulumi[\\/]proto[\\/]provider_pb\.js$/.test(file)) continue;
       const pb = mod?.exports as typeof provproto | undefined;
       const proto = pb?.DiffResponse?.prototype;
       if (!pb || !proto || this.#taught.has(proto)) continue;
       this.#taught.add(proto);
+      this.#hostFound = true;
       // Called on the response it is given (below), as the method it replaces.
       // eslint-disable-next-line @typescript-eslint/unbound-method
       const setChanges = proto.setChanges;

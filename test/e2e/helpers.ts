@@ -1,8 +1,12 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   abloConfig,
   apiReader,
   createStack,
+  isAbloDatasource,
   pulumiWorkspace,
+  REPO_ROOT,
   startAbloLocal,
   startPostgres,
   type AbloLocal,
@@ -12,6 +16,7 @@ import {
   type PulumiWorkspace,
   type StackConfig,
   type StackOptions,
+  type StackState,
   type StartAbloLocalOptions,
 } from "@ablo/harness";
 
@@ -114,4 +119,23 @@ export async function startSuite(options: SuiteOptions): Promise<Suite | Postgre
       }
     },
   };
+}
+
+/** The provider plugin's version: the one the generated SDKs name, so the one a program's state records. */
+const PLUGIN_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "plugin", "package.json"), "utf8")) as { version: string }).version;
+
+/**
+ * A plugin program's state (`stack export`) keeps its secrets sealed: the Datasource's connection
+ * string and fingerprint ciphertext, no connection string among its outputs, the provider's API key
+ * ciphertext; and its provider is the plugin of the version the generated SDK names.
+ */
+export function expectPluginStateSealed(exported: StackState): void {
+  const ds = exported.resources.find(isAbloDatasource);
+  expect(ds?.type).toBe("ablo:index:Datasource");
+  expect(ds?.inputs?.connectionString).toHaveProperty("ciphertext");
+  expect(ds?.outputs?.fingerprint).toHaveProperty("ciphertext");
+  expect(ds?.outputs).not.toHaveProperty("connectionString");
+  const provider = exported.resources.find((r) => r.type === "pulumi:providers:ablo");
+  expect(provider?.inputs?.apiKey).toHaveProperty("ciphertext");
+  expect(provider?.inputs?.version).toBe(PLUGIN_VERSION);
 }

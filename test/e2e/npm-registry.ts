@@ -4,6 +4,7 @@ import { openSync, closeSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freeLoopbackPort, REPO_ROOT } from "@ablo/harness";
+import { until } from "./wait";
 
 /**
  * A real npm registry on 127.0.0.1 (verdaccio, a root devDependency) in a folder of its own: its
@@ -97,15 +98,6 @@ export async function startNpmRegistry(dir: string): Promise<NpmRegistry> {
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-async function until(check: () => Promise<boolean>, ms: number, message: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(message);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -4,6 +4,7 @@ import { closeSync, openSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { freeLoopbackPort, REPO_ROOT } from "@ablo/harness";
+import { until } from "./wait";
 
 /**
  * A PyPI-compatible package index on 127.0.0.1 (pypiserver, pinned in scripts/python-tools) in a
@@ -108,15 +109,6 @@ export async function startPythonIndex(dir: string): Promise<PythonIndex> {
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-async function until(check: () => Promise<boolean>, ms: number, message: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(message);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

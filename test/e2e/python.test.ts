@@ -1,13 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbloClient } from "@ablo/client";
-import { filesContaining, isAbloDatasource, loginRole, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
-import { startSuite, type PostgresSuite } from "./helpers";
+import { filesContaining, loginRole, REPO_ROOT, secret, type ProgramStack } from "@ablo/harness";
+import { expectPluginStateSealed, startSuite, type PostgresSuite } from "./helpers";
 import { ProgramDirs } from "./programs";
-
-const PLUGIN_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "plugin", "package.json"), "utf8")) as { version: string }).version;
 
 // A Python program (examples/python, `runtime: python`) through the real engine: our Python language
 // host (scripts/engine/pythonhost), the SDK generated from the plugin's schema (sdk/python, installed
@@ -124,15 +121,7 @@ test("examples/python: create, no-change preview, rotate in place, destroy; time
   await py.ok(["preview", "--expect-no-changes"]);
 
   // State: the connection string and the fingerprint encrypted; the provider's key too.
-  const exported = await py.exportState();
-  const ds = exported.resources.find(isAbloDatasource);
-  expect(ds?.type).toBe("ablo:index:Datasource");
-  expect(ds?.inputs?.connectionString).toHaveProperty("ciphertext");
-  expect(ds?.outputs?.fingerprint).toHaveProperty("ciphertext");
-  expect(ds?.outputs).not.toHaveProperty("connectionString");
-  const provider = exported.resources.find((r) => r.type === "pulumi:providers:ablo");
-  expect(provider?.inputs?.apiKey).toHaveProperty("ciphertext");
-  expect(provider?.inputs?.version).toBe(PLUGIN_VERSION); // from the generated SDK: the plugin of the schema's version
+  expectPluginStateSealed(await py.exportState());
 
   await py.ok(["destroy", "--yes", "--skip-preview"]);
   await ts.ok(["destroy", "--yes", "--skip-preview"]);
